@@ -1,0 +1,296 @@
+"""The four front-panel indicators of an inverter, from its register values.
+
+The installation guide (chapter 8) describes what each indicator shows; this
+module derives the same states from Modbus registers, so that Home Assistant
+can show what the panel on the wall shows. Each derivation below names the
+registers that drive it. Where the protocol carries no information for a
+state, the function says so (``UNKNOWN`` with a reason) instead of guessing.
+
+What the protocol cannot tell:
+
+* Communication indicator: no register reports the link to the management
+  system (FE, WLAN, 4G, local app, 4G data plan). Always ``UNKNOWN``.
+* Battery "some batteries faulty" (red flashing) versus "all batteries
+  faulty" (red steady): the inverter has one ESS alarm register (30607) for
+  all its packs, so both show as ``FAULTY`` with the colour red and no
+  pattern.
+* Battery "all batteries dormant" (grey) versus "connected, not running"
+  (white): no register reports pack sleep. An installed battery at zero
+  power is ``IDLE`` (white, steady).
+* Grid "off-grid overload" (blue flashing) has no flag of its own. It is
+  derived: off grid (30009) and the inverter's active power (30587) at or
+  above its maximum active power (30544), or the PCS "off-grid protection"
+  alarm (30606 bit 4) while off grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .enums import GridStatus, RunningState
+from .registers import BY_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .codec import Value
+
+
+class Colour(StrEnum):
+    """Colour of an indicator LED."""
+
+    OFF = "off"
+    WHITE = "white"
+    GREEN = "green"
+    BLUE = "blue"
+    ORANGE = "orange"
+    RED = "red"
+
+
+class Pattern(StrEnum):
+    """How an indicator LED lights."""
+
+    OFF = "off"
+    STEADY = "steady"
+    FLASHING = "flashing"
+
+
+class PvIndicator(StrEnum):
+    """PV (DC side) indicator states."""
+
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    RUNNING = "running"
+    DC_FAULT = "dc_fault"
+    INVERTER_FAULT = "inverter_fault"
+
+
+class GridIndicator(StrEnum):
+    """Grid (AC side) indicator states."""
+
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    ON_GRID = "on_grid"
+    OFF_GRID = "off_grid"
+    OFF_GRID_OVERLOAD = "off_grid_overload"
+    AC_FAULT = "ac_fault"
+    INVERTER_FAULT = "inverter_fault"
+
+
+class BatteryIndicator(StrEnum):
+    """Battery indicator states."""
+
+    NOT_CONNECTED = "not_connected"
+    IDLE = "idle"
+    CHARGING = "charging"
+    DISCHARGING = "discharging"
+    FAULTY = "faulty"
+
+
+class CommunicationIndicator(StrEnum):
+    """Communication indicator states."""
+
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator[S: StrEnum]:
+    """One indicator: its state, and the colour and pattern the panel shows."""
+
+    state: S
+    colour: Colour | None
+    pattern: Pattern | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicators:
+    """The four indicators of one inverter."""
+
+    pv: Indicator[PvIndicator]
+    grid: Indicator[GridIndicator]
+    battery: Indicator[BatteryIndicator]
+    communication: Indicator[CommunicationIndicator]
+
+
+INVERTER_REGISTERS = tuple(
+    BY_KEY[k]
+    for k in (
+        "running_state",
+        "alarm_1",
+        "alarm_2",
+        "alarm_3",
+        "pv_power",
+        "pv_string_count",
+        "pack_count",
+        "ess_power",
+        "active_power",
+        "max_active_power",
+        "phase_a_voltage",
+        *(f"pv{i}_voltage" for i in range(1, 5)),
+    )
+)
+"""Inverter registers the indicators are derived from."""
+
+PLANT_REGISTERS = (BY_KEY["grid_status"],)
+"""Plant registers the indicators are derived from."""
+
+# PCS alarm 1 (Appendix 2) bits that concern the DC side: low insulation
+# resistance (1), PV string over-voltage (5), reversed (6), back-filling (7),
+# AFCI fault (8); PCS alarm 2 (Appendix 3) bit 3, AFCI self-check.
+_DC_ALARM_1 = (1 << 1) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8)
+_DC_ALARM_2 = 1 << 3
+# AC side: grid over/under voltage and frequency, imbalance, DC component
+# (Appendix 2 bits 10-15); leak current (Appendix 3 bit 0), abnormal phase
+# sequence (7), short circuit to PE (8). Bit 9 "grid power outage" is not an
+# AC fault of the inverter: it is what off-grid operation answers.
+_AC_ALARM_1 = sum(1 << b for b in range(10, 16))
+_AC_ALARM_2 = (1 << 0) | (1 << 7) | (1 << 8)
+_OFF_GRID_PROTECTION = 1 << 4  # Appendix 3 bit 4
+_PV_PRESENT_VOLTS = 20.0
+"""A string voltage above this means a PV string is connected (it reads ~0 V otherwise)."""
+_AC_PRESENT_VOLTS = 50.0
+_POWER_DEADBAND_KW = 0.01
+
+
+def _num(values: Mapping[str, Value | None], key: str) -> float | None:
+    value = values.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _int(values: Mapping[str, Value | None], key: str) -> int:
+    value = values.get(key)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _opt_int(values: Mapping[str, Value | None], key: str) -> int | None:
+    value = values.get(key)
+    return int(value) if isinstance(value, int | float) else None
+
+
+def pv_indicator(inverter: Mapping[str, Value | None]) -> Indicator[PvIndicator]:
+    """PV indicator from running state 30578, alarms 30605/30606, PV power 31035 and strings."""
+    if RunningState.parse(_int(inverter, "running_state")) is RunningState.FAULT:
+        return Indicator(
+            PvIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
+        )
+    if _int(inverter, "alarm_1") & _DC_ALARM_1 or _int(inverter, "alarm_2") & _DC_ALARM_2:
+        return Indicator(
+            PvIndicator.DC_FAULT,
+            Colour.ORANGE,
+            Pattern.FLASHING,
+            "a DC-side alarm bit in 30605/30606",
+        )
+    strings = min(_int(inverter, "pv_string_count"), 4)
+    volts = [_num(inverter, f"pv{i}_voltage") or 0.0 for i in range(1, strings + 1)]
+    if not any(v > _PV_PRESENT_VOLTS for v in volts):
+        return Indicator(
+            PvIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "no PV string voltage (31027-31034)"
+        )
+    if (_num(inverter, "pv_power") or 0.0) > _POWER_DEADBAND_KW:
+        return Indicator(
+            PvIndicator.RUNNING, Colour.GREEN, Pattern.STEADY, "PV power 31035 above zero"
+        )
+    return Indicator(
+        PvIndicator.CONNECTED, Colour.WHITE, Pattern.STEADY, "string voltage, no PV power"
+    )
+
+
+def grid_indicator(  # noqa: PLR0911 - one return a row of the indicator table
+    inverter: Mapping[str, Value | None], plant: Mapping[str, Value | None]
+) -> Indicator[GridIndicator]:
+    """Grid indicator from running state 30578, alarms, grid status 30009 and AC values."""
+    state = RunningState.parse(_int(inverter, "running_state"))
+    if state is RunningState.FAULT:
+        return Indicator(
+            GridIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
+        )
+    alarm_2 = _int(inverter, "alarm_2")
+    if _int(inverter, "alarm_1") & _AC_ALARM_1 or alarm_2 & _AC_ALARM_2:
+        return Indicator(
+            GridIndicator.AC_FAULT,
+            Colour.ORANGE,
+            Pattern.FLASHING,
+            "an AC-side alarm bit in 30605/30606",
+        )
+    grid = GridStatus.parse(_opt_int(plant, "grid_status"))
+    if grid in (GridStatus.OFF_GRID_AUTO, GridStatus.OFF_GRID_MANUAL):
+        power, limit = _num(inverter, "active_power"), _num(inverter, "max_active_power")
+        if alarm_2 & _OFF_GRID_PROTECTION or (power is not None and limit and power >= limit):
+            return Indicator(
+                GridIndicator.OFF_GRID_OVERLOAD,
+                Colour.BLUE,
+                Pattern.FLASHING,
+                "off grid (30009), power 30587 at its maximum 30544 or off-grid protection",
+            )
+        return Indicator(
+            GridIndicator.OFF_GRID, Colour.BLUE, Pattern.STEADY, "grid status 30009 is off grid"
+        )
+    if (_num(inverter, "phase_a_voltage") or 0.0) < _AC_PRESENT_VOLTS:
+        return Indicator(
+            GridIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "no AC voltage (31011)"
+        )
+    if state is RunningState.RUNNING and grid is GridStatus.ON_GRID:
+        return Indicator(
+            GridIndicator.ON_GRID,
+            Colour.GREEN,
+            Pattern.STEADY,
+            "on grid (30009) and running (30578)",
+        )
+    return Indicator(
+        GridIndicator.CONNECTED, Colour.WHITE, Pattern.STEADY, "AC voltage present, not running"
+    )
+
+
+def battery_indicator(inverter: Mapping[str, Value | None]) -> Indicator[BatteryIndicator]:
+    """Battery indicator from pack count 31024, ESS alarm 30607 and ESS power 30599."""
+    if _int(inverter, "pack_count") == 0:
+        return Indicator(
+            BatteryIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "pack count 31024 is 0"
+        )
+    if _int(inverter, "alarm_3"):
+        return Indicator(
+            BatteryIndicator.FAULTY,
+            Colour.RED,
+            None,
+            "ESS alarm 30607 set; some or all packs: the protocol does not tell which",
+        )
+    power = _num(inverter, "ess_power") or 0.0
+    if power > _POWER_DEADBAND_KW:
+        return Indicator(
+            BatteryIndicator.CHARGING, Colour.GREEN, Pattern.FLASHING, "ESS power 30599 > 0"
+        )
+    if power < -_POWER_DEADBAND_KW:
+        return Indicator(
+            BatteryIndicator.DISCHARGING, Colour.BLUE, Pattern.FLASHING, "ESS power 30599 < 0"
+        )
+    return Indicator(
+        BatteryIndicator.IDLE,
+        Colour.WHITE,
+        Pattern.STEADY,
+        "ESS power 30599 is 0; dormant packs cannot be told apart",
+    )
+
+
+def communication_indicator() -> Indicator[CommunicationIndicator]:
+    """Return the communication indicator: the protocol has no register for it."""
+    return Indicator(
+        CommunicationIndicator.UNKNOWN,
+        None,
+        None,
+        "the Modbus protocol reports nothing about the management-system link",
+    )
+
+
+def indicators(
+    inverter: Mapping[str, Value | None], plant: Mapping[str, Value | None]
+) -> Indicators:
+    """All four indicators of one inverter."""
+    return Indicators(
+        pv=pv_indicator(inverter),
+        grid=grid_indicator(inverter, plant),
+        battery=battery_indicator(inverter),
+        communication=communication_indicator(),
+    )
