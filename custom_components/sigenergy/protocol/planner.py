@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 def _table_addresses() -> frozenset[int]:
     """Every address that a readable register or Reserved row occupies."""
-    spans = [(r.address, r.end) for r in (*REGISTERS, *RESERVED) if r.access.readable]
+    spans = [(r.address, r.end) for r in REGISTERS if r.access.readable]
+    spans += [(r.address, r.end) for r in RESERVED if r.access.readable]
     return frozenset(a for start, end in spans for a in range(start, end))
 
 

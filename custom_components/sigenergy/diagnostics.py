@@ -1,0 +1,59 @@
+"""Diagnostics of the Sigenergy integration: what a bug report needs, nothing personal."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST
+
+from .const import CONF_INVERTERS
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import SigenergyConfigEntry
+
+TO_REDACT = {CONF_HOST, "serial", "serial_number", "unique_id", "macaddress", "mac", "title"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SigenergyConfigEntry
+) -> dict[str, Any]:
+    """Entry, register plan, unsupported registers, firmware and last errors."""
+    runtime = entry.runtime_data
+    client = runtime.client
+    planner = client.planner
+    coordinators: dict[str, Any] = {}
+    for group, coordinator in runtime.coordinators.items():
+        coordinators[group] = {
+            "interval_seconds": coordinator.update_interval.total_seconds()
+            if coordinator.update_interval
+            else None,
+            "last_update_success": coordinator.last_update_success,
+            "last_error": coordinator.last_error,
+            "plan": {
+                unit_id: [
+                    (b.kind.name, b.address, b.count) for b in planner.plan(unit_id, registers)
+                ]
+                for unit_id, registers in coordinator.wanted.items()
+            },
+        }
+    units = {u for c in runtime.coordinators.values() for u in c.wanted}
+    return {
+        "entry": async_redact_data(
+            {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            TO_REDACT,
+        ),
+        "inverters": [
+            async_redact_data({**inv, "firmware": inv.get("firmware")}, TO_REDACT)
+            for inv in entry.data.get(CONF_INVERTERS, [])
+        ],
+        "io_support": {unit: asdict(s) for unit, s in runtime.io_support.items()},
+        "coordinators": coordinators,
+        "unsupported_registers": {
+            unit: sorted(planner.unsupported(unit)) for unit in sorted(units)
+        },
+        "client": asdict(client.stats),
+    }

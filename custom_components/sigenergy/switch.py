@@ -1,0 +1,105 @@
+"""Switches of the Sigenergy integration: the DO1/DO2 dry contacts.
+
+A dry contact switches a smart load (heat pump, pool heater). Each switch is
+created only where the probe found the inverter's coils. Nothing is written
+unless the user (or the user's automation) acts; every write is refused in
+read-only mode and confirmed by reading the coil back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, SwitchEntityDescription
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .const import DOMAIN, PollGroup
+from .coordinator import coil_key
+from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .protocol.contacts import DRY_CONTACTS
+from .protocol.exceptions import SigenergyError, SigenergyReadOnlyError
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import SigenergyConfigEntry
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class SigenergySwitchEntityDescription(SwitchEntityDescription, SigenergyEntityDescription):
+    """A dry contact: which coil it is."""
+
+    coil: int
+
+
+SWITCHES: tuple[SigenergySwitchEntityDescription, ...] = tuple(
+    SigenergySwitchEntityDescription(
+        key=coil_key(coil),
+        translation_key="dry_contact",
+        translation_placeholders={"contact": str(coil + 1)},
+        group=PollGroup.DETAIL,
+        role=DeviceRole.INVERTER,
+        registers=(coil_key(coil),),
+        device_class=SwitchDeviceClass.SWITCH,
+        coil=coil,
+    )
+    for coil in range(DRY_CONTACTS)
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SigenergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add DO1 and DO2 of every inverter whose coils answered the probe."""
+    runtime = entry.runtime_data
+    async_add_entities(
+        SigenergyDryContactSwitch(runtime, description, unit)
+        for description, unit in targets(runtime.plant, SWITCHES)
+        if (support := runtime.io_support.get(getattr(unit, "unit_id", -1)))
+        and support.dry_contacts
+    )
+
+
+class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):
+    """Dry contact DO1 or DO2 of an inverter's COM terminal."""
+
+    entity_description: SigenergySwitchEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the contact is closed."""
+        value = self.values.get(self.entity_description.key)
+        return value if isinstance(value, bool) else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Close the contact."""
+        await self._switch(on=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Open the contact."""
+        await self._switch(on=False)
+
+    async def _switch(self, *, on: bool) -> None:
+        description = self.entity_description
+        placeholders = {"contact": f"DO{description.coil + 1}", "unit_id": str(self.unit_id)}
+        try:
+            state = await self.runtime.client.write_coil(self.unit_id, description.coil, on)
+        except SigenergyReadOnlyError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="read_only",
+                translation_placeholders=placeholders,
+            ) from err
+        except SigenergyError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="write_failed",
+                translation_placeholders={**placeholders, "error": str(err)},
+            ) from err
+        self.coordinator.set_unit_value(self.unit_id, description.key, state)
