@@ -80,7 +80,10 @@ class Backoff:
         """
         if failures <= 0:
             return 0.0
-        base = min(self.maximum, self.initial * self.factor ** (failures - 1))
+        try:
+            base = min(self.maximum, self.initial * self.factor ** (failures - 1))
+        except OverflowError:  # after ~1000 failures: days at the maximum already
+            base = self.maximum
         return base / 2 + rand() * base / 2
 
 

@@ -7,15 +7,17 @@ STRING registers hold two ASCII characters each, high byte first, padded with
 NUL or spaces, which decoding strips.
 
 ``decode_value``/``encode_value`` are exact inverses over each type's range.
-A gain other than 1 yields a float: beyond 2**53 raw units (90 billion kWh at
-gain 100) a U64 counter loses precision, far past any real plant.
+A gain other than 1 yields a float, exact for raw values below 2**51 (at gain
+100 that is 2.2e13 kWh): beyond it a U64 counter loses precision, far past
+any real plant.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
-from .exceptions import SigenergyValueError
+from .exceptions import SigenergyReadOnlyError, SigenergyValueError
 from .registers import DataType
 
 if TYPE_CHECKING:
@@ -87,13 +89,20 @@ def int_to_words(data_type: DataType, raw: int) -> list[int]:
 
 def decode_string(words: Sequence[int]) -> str:
     """Decode ASCII packed two characters a register, high byte first."""
+    if any(not 0 <= w <= _WORD_MAX for w in words):
+        msg = f"register words {list(words)} are not all 16-bit"
+        raise SigenergyValueError(msg)
     data = b"".join(w.to_bytes(2, "big") for w in words)
     return data.decode("ascii", errors="replace").strip("\x00 ").split("\x00", 1)[0]
 
 
 def encode_string(text: str, count: int) -> list[int]:
     """Encode ASCII into ``count`` registers, padded with NUL."""
-    data = text.encode("ascii")
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError as err:
+        msg = f"{text!r} is not ASCII"
+        raise SigenergyValueError(msg) from err
     if len(data) > 2 * count:
         msg = f"{text!r} does not fit in {count} registers"
         raise SigenergyValueError(msg)
@@ -120,6 +129,9 @@ def encode_value(data_type: DataType, value: Value, gain: int = 1, count: int = 
         msg = f"a {data_type} register takes a number, not {value!r}"
         raise SigenergyValueError(msg)
     scaled = value * gain
+    if not math.isfinite(scaled):
+        msg = f"{value} is not a finite number"
+        raise SigenergyValueError(msg)
     raw = round(scaled)
     if abs(scaled - raw) > 1e-6 * max(1.0, abs(scaled)):
         msg = f"{value} is not a multiple of 1/{gain}"
@@ -128,8 +140,13 @@ def encode_value(data_type: DataType, value: Value, gain: int = 1, count: int = 
 
 
 def is_sentinel(register: Register, words: Sequence[int]) -> bool:
-    """Whether a measured value carries the type's 'no reading' pattern."""
-    if register.unit is None or register.data_type not in SENTINELS:
+    """Whether a measured value carries the type's 'no reading' pattern.
+
+    Codes and bit fields (no unit, no gain) use their whole range; measured
+    values, power factors included, are checked.
+    """
+    coded = register.unit is None and register.gain == 1
+    if coded or register.data_type not in SENTINELS:
         return False
     return words_to_int(register.data_type, words) == SENTINELS[register.data_type]
 
@@ -145,7 +162,7 @@ def encode(register: Register, value: Value) -> list[int]:
     """Encode a value for a write, checked against the register's limits."""
     if not register.access.writable:
         msg = f"{register.key} ({register.address}) is read-only"
-        raise SigenergyValueError(msg)
+        raise SigenergyReadOnlyError(msg)
     if register.data_type is not DataType.STRING:
         if isinstance(value, (str, bool)):
             msg = f"{register.key} takes a number, not {value!r}"

@@ -183,15 +183,17 @@ def pv_indicator(inverter: Mapping[str, Value | None]) -> Indicator[PvIndicator]
             Pattern.FLASHING,
             "a DC-side alarm bit in 30605/30606",
         )
+    if (_num(inverter, "pv_power") or 0.0) > _POWER_DEADBAND_KW:
+        return Indicator(
+            PvIndicator.RUNNING, Colour.GREEN, Pattern.STEADY, "PV power 31035 above zero"
+        )
+    # Hybrid inverters have at most 4 strings (31027-31034); on a PV inverter
+    # with more, strings 5 and up are not looked at when there is no power.
     strings = min(_int(inverter, "pv_string_count"), 4)
     volts = [_num(inverter, f"pv{i}_voltage") or 0.0 for i in range(1, strings + 1)]
     if not any(v > _PV_PRESENT_VOLTS for v in volts):
         return Indicator(
             PvIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "no PV string voltage (31027-31034)"
-        )
-    if (_num(inverter, "pv_power") or 0.0) > _POWER_DEADBAND_KW:
-        return Indicator(
-            PvIndicator.RUNNING, Colour.GREEN, Pattern.STEADY, "PV power 31035 above zero"
         )
     return Indicator(
         PvIndicator.CONNECTED, Colour.WHITE, Pattern.STEADY, "string voltage, no PV power"

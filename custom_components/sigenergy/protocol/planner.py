@@ -110,8 +110,10 @@ class ReadPlanner:
         )
 
     def mark_unsupported(self, unit_id: int, register: Register) -> None:
-        """Remember that a unit refuses a register; no plan asks for it again."""
+        """Remember that a unit refuses a register; no read asks for or spans it again."""
         self._unsupported.setdefault(unit_id, set()).add(register.key)
+        refused = self._unbridgeable.setdefault((unit_id, register.kind), set())
+        refused.update(range(register.address, register.end))
 
     def mark_unbridgeable(self, unit_id: int, left: ReadBlock, right: ReadBlock) -> None:
         """Remember that a unit refuses reads across the gap between two reads."""
