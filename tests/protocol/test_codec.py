@@ -29,7 +29,7 @@ PROPERTY = settings(max_examples=150, deadline=None)
 WORD = st.integers(0, 0xFFFF)
 
 U64_EXACT_LIMIT = 2**51
-"""Largest |raw| for which a U64 value at gain 10-1000 round-trips exactly (the codec docstring says 2**51)."""
+"""Largest |raw| for which a U64 value at gain 10-1000 round-trips exactly (as the codec says)."""
 
 
 def _raw(data_type: DataType, gain: int) -> st.SearchStrategy[int]:
