@@ -1,0 +1,1295 @@
+"""Physics of a simulated Sigenergy SigenStor plant: pure, synchronous, no networking.
+
+The model owns the state of a plant (battery SOC, lifetime energy counters,
+settings written to holding registers, scenario) and a simulated clock that
+only moves when :meth:`PlantModel.advance` is called. Every quantity is
+derived from that state and the time of day, never drawn at random: the seed
+only picks the plant's hardware and the shape of its smooth day curves.
+
+Each step solves one power balance, lossless and in whole watts, so that the
+registers agree exactly where the protocol says they should:
+
+* PV power of an inverter is the sum of its strings' V x I (from the rounded
+  voltage and current registers), and the plant's PV power is the sum of the
+  inverters'.
+* Inverter AC power = PV power - ESS power (ESS power > 0 charging).
+* Grid power (> 0 import) = load - sum of inverter AC powers, per phase and in
+  total; off grid it is 0 and the load served is what the inverters deliver.
+* Energy counters integrate those same powers over the step (left rectangle
+  rule), are truncated to the register's resolution and never decrease.
+
+The EMS runs "maximum self consumption": PV first feeds the load, the surplus
+charges the batteries, a deficit is covered by the batteries, all within
+rated power, the plant's ESS and PV limits (40032/40034/40036), the export
+limits (40038/40042) and the cut-off SOCs (40047/40048, 40046 backup SOC on
+grid). Remote EMS (40029 = 1) switches the EMS mode (30003) to 7 and follows
+the remote control mode 40031.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from custom_components.sigenergy.protocol import enums
+from custom_components.sigenergy.protocol.registers import PLANT_UNIT_ID, DeviceKind
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from custom_components.sigenergy.protocol.codec import Value
+
+KWH_PER_PACK = 8.0
+"""Usable capacity of one SigenStor BAT 8.0 pack."""
+
+KW_PER_PACK = 4.0
+"""Continuous charge/discharge power one pack adds."""
+
+MAX_STEP = 60.0
+"""Longest physics step in simulated seconds; longer advances are split."""
+
+DEFAULT_FIRMWARE = "V100R001C00SPC112B011"
+"""Firmware string every inverter reports until ``set_firmware``."""
+
+SMART_LOADS = 24
+PHASES = 3
+NOMINAL_PHASE_VOLTAGE = 230.0
+AC_CHARGER_VOLTAGE = 230.0
+
+RATINGS = (5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 17.0, 20.0, 25.0)
+"""Rated AC powers (kW) of the SigenStor EC TP models."""
+
+SUNRISE, NOON, SUNSET = 6.0, 12.0, 20.0
+"""Local hours of the simulated day."""
+
+# Alarm bits raised by the scenarios (see enums.PCS_ALARM_1 etc.).
+ALARM1_LOW_INSULATION = 1 << 1
+ALARM1_GRID_OUTAGE = 1 << 9
+ALARM1_GRID_OVERVOLTAGE = 1 << 10
+ALARM2_OFF_GRID_PROTECTION = 1 << 4
+ALARM3_EQUIPMENT_FAULT = 1 << 3
+
+_DC_CHARGER_ZEROS = (
+    "dc_charger_vehicle_battery_voltage",
+    "dc_charger_charging_current",
+    "dc_charger_output_power",
+    "dc_charger_vehicle_soc",
+    "dc_charger_session_charge_energy",
+    "dc_charger_session_charge_duration",
+    "dc_charger_discharging_current",
+    "dc_charger_session_discharge_energy",
+    "dc_charger_session_discharge_duration",
+    "dc_charger_charge_energy_total",
+    "dc_charger_discharge_energy_total",
+    "dc_charger_rated_charging_power",
+    "dc_charger_rated_discharging_power",
+)
+
+REMOTE_EMS_STANDBY_MODES = frozenset(
+    {enums.RemoteEmsControlMode.STANDBY, enums.RemoteEmsControlMode.V2G}
+)
+
+
+class Scenario(StrEnum):
+    """What is happening to the plant."""
+
+    NORMAL = "normal"
+    OFF_GRID = "off_grid"
+    """Grid outage: the plant runs off grid on PV and battery."""
+    OVERLOAD = "overload"
+    """Off grid with a load above what the inverters can deliver."""
+    DC_FAULT = "dc_fault"
+    """PV side fault (low insulation resistance) on one inverter."""
+    AC_FAULT = "ac_fault"
+    """Grid over-voltage trips one inverter: it stops, running state Fault."""
+    BATTERY_FAULT = "battery_fault"
+    """Battery equipment fault on one inverter: its ESS stops."""
+
+
+def pv_strings_for(rated_power: float) -> int:
+    """Return the PV string inputs of a model: 2 up to 8 kW, 3 up to 15 kW, else 4."""
+    if rated_power <= 8.0:
+        return 2
+    if rated_power <= 15.0:
+        return 3
+    return 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InverterSpec:
+    """The hardware of one SigenStor inverter."""
+
+    unit_id: int
+    rated_power: float
+    """Rated AC active power, kW."""
+    packs: int
+    """Battery packs stacked under the inverter (1-6)."""
+    serial: str
+
+    @property
+    def model(self) -> str:
+        """The model type string, e.g. ``SigenStor EC 12.0 TP``."""
+        return f"SigenStor EC {self.rated_power:.1f} TP"
+
+    @property
+    def pv_strings(self) -> int:
+        """Number of PV string inputs."""
+        return pv_strings_for(self.rated_power)
+
+    @property
+    def pv_capacity(self) -> float:
+        """Installed PV peak power, kW (1.2 x rated)."""
+        return round(1.2 * self.rated_power, 3)
+
+    @property
+    def capacity(self) -> float:
+        """Rated battery capacity, kWh."""
+        return self.packs * KWH_PER_PACK
+
+    @property
+    def max_active_power(self) -> float:
+        """Maximum AC active power, kW."""
+        return round(1.1 * self.rated_power, 3)
+
+    @property
+    def max_apparent_power(self) -> float:
+        """Maximum AC apparent power, kVA."""
+        return round(1.1 * self.rated_power, 3)
+
+    @property
+    def max_absorption_power(self) -> float:
+        """Maximum power drawn from the AC side, kW."""
+        return self.rated_power
+
+    @property
+    def max_reactive_power(self) -> float:
+        """Maximum reactive power fed or absorbed, kvar."""
+        return round(0.6 * self.rated_power, 3)
+
+    @property
+    def ess_rated_power(self) -> float:
+        """Rated battery charge and discharge power, kW."""
+        return min(self.rated_power, self.packs * KW_PER_PACK)
+
+
+@dataclass(slots=True)
+class InverterState:
+    """The mutable state of one inverter and its battery."""
+
+    spec: InverterSpec
+    firmware: str
+    soc: float
+    soh: float
+    pv_total: float
+    charge_total: float
+    discharge_total: float
+    orientation: float
+    string_shares: tuple[float, ...]
+    string_vmpp: tuple[float, ...]
+    phase_offsets: tuple[float, float, float]
+    temperature_offset: float
+    commissioned: int
+    pv_daily: float = 0.0
+    charge_daily: float = 0.0
+    discharge_daily: float = 0.0
+    started: bool = True
+    dc_fault: bool = False
+    ac_fault: bool = False
+    battery_fault: bool = False
+    settings: dict[str, Value | None] = field(default_factory=dict)
+    coils: list[bool] = field(default_factory=lambda: [False, False])
+    discrete_inputs: list[bool] = field(default_factory=lambda: [False] * 5)
+
+
+@dataclass(slots=True)
+class AcChargerState:
+    """The mutable state of the AC charger (EVAC)."""
+
+    unit_id: int
+    energy_total: float
+    rated_power: float = 11.0
+    rated_current: float = 16.0
+    breaker_current: float = 32.0
+    started: bool = True
+    settings: dict[str, Value | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InverterFlow:
+    """Powers of one inverter during a step, in whole watts."""
+
+    pv_w: int
+    strings: tuple[tuple[float, float], ...]
+    """(voltage V, current A) of each PV string, as the registers round them."""
+    ess_w: int
+    """Battery power, > 0 charging."""
+    ac_w: int
+    """AC active power, > 0 fed to the AC side."""
+    phase_w: tuple[int, int, int]
+    charge_limit: float
+    """Battery charge power available now, kW."""
+    discharge_limit: float
+    """Battery discharge power available now, kW."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlantFlow:
+    """Powers of the whole plant during a step, in whole watts."""
+
+    inverters: tuple[InverterFlow, ...]
+    general_w: int
+    smart_w: tuple[int, ...]
+    evac_w: int
+    load_w: int
+    load_phase_w: tuple[int, int, int]
+    grid_w: int
+    """Grid connection point power, > 0 import."""
+    grid_phase_w: tuple[int, int, int]
+    grid_phase_var: tuple[int, int, int]
+    off_grid: bool
+
+
+@dataclass(slots=True)
+class PlantCounters:
+    """Plant-level lifetime counters, kWh (floats; registers truncate them)."""
+
+    pv_total: float
+    load_total: float
+    common_load_total: float
+    charge_total: float
+    discharge_total: float
+    import_total: float
+    export_total: float
+    evac_total: float
+    new_interface_offset: dict[str, float]
+    """What the 'new statistics interface' counters (30228-30268) missed
+    before the firmware that introduced them was installed."""
+    smart_total: list[float]
+    pv_daily: float = 0.0
+    load_daily: float = 0.0
+    pv_previous_day: float = 0.0
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def _bump(hour: float, centre: float, width: float) -> float:
+    """A Gaussian bump over the hours of a day, wrapping at midnight."""
+    distance = abs(hour - centre) % 24.0
+    distance = min(distance, 24.0 - distance)
+    return math.exp(-0.5 * (distance / width) ** 2)
+
+
+def _floor(value: float, gain: int) -> float:
+    """Truncate a counter to a register's resolution (so it never runs ahead)."""
+    return math.floor(value * gain + 1e-9) / gain
+
+
+def _split(total: int, shares: tuple[float, float, float]) -> tuple[int, int, int]:
+    """Split whole watts over three phases; the parts sum exactly to ``total``."""
+    a = round(total * shares[0])
+    b = round(total * shares[1])
+    return a, b, total - a - b
+
+
+_EVEN = (1 / 3, 1 / 3, 1 / 3)
+
+
+class _Wave:
+    """A seeded smooth variation in [-1, 1]: a normalised sum of sines of time."""
+
+    def __init__(self, rng: random.Random, periods: tuple[float, ...]) -> None:
+        self._terms = [
+            (rng.uniform(0.5, 1.0), 2 * math.pi / (p * rng.uniform(0.9, 1.1)), rng.uniform(0, 6.3))
+            for p in periods
+        ]
+        self._norm = sum(a for a, _, _ in self._terms)
+
+    def __call__(self, t: float) -> float:
+        return sum(a * math.sin(w * t + phase) for a, w, phase in self._terms) / self._norm
+
+
+class PlantModel:
+    """A whole SigenStor plant: inverters with batteries, loads, grid, AC charger.
+
+    Unit ids: 247 is the plant, 1..N the inverters, N+1 the AC charger when
+    there is one. ``values(unit_id)`` gives every register's value, by key.
+    """
+
+    def __init__(  # noqa: PLR0913 - each argument is one aspect of the plant
+        self,
+        *,
+        inverters: int = 1,
+        ac_charger: bool = False,
+        seed: int = 1,
+        start_time: float,
+        tz: tzinfo,
+        warm_up: bool = True,
+    ) -> None:
+        """Build a plant; with ``warm_up`` it runs from local midnight to ``start_time``.
+
+        Warming up makes the daily counters and the battery SOC at the start
+        time the result of the same physics instead of guesses.
+        """
+        if not 1 <= inverters <= 245:
+            msg = f"a plant has 1-245 inverters, not {inverters}"
+            raise ValueError(msg)
+        self.tz = tz
+        self._rng = random.Random(seed)
+        rng = self._rng
+        self.scenario = Scenario.NORMAL
+        self.fault_unit = 1
+        self.started = True
+        days = rng.randint(200, 900)
+        self.inverters: list[InverterState] = []
+        serials: set[str] = set()
+        for unit_id in range(1, inverters + 1):
+            serial = f"110B{rng.randrange(10**9, 10**10)}"
+            while serial in serials:
+                serial = f"110B{rng.randrange(10**9, 10**10)}"
+            serials.add(serial)
+            spec = InverterSpec(
+                unit_id=unit_id,
+                rated_power=rng.choice(RATINGS) if inverters > 1 else 12.0,
+                packs=rng.randint(1, 6) if inverters > 1 else 3,
+                serial=serial,
+            )
+            self.inverters.append(self._new_inverter(spec, days, start_time))
+        self.ac_charger = (
+            AcChargerState(unit_id=inverters + 1, energy_total=round(days * 6.5, 2))
+            if ac_charger
+            else None
+        )
+        if self.ac_charger is not None:
+            self.ac_charger.settings["ac_charger_output_current"] = self.ac_charger.rated_current
+        scale = self._scale
+        frac = rng.uniform(0.3, 0.8)
+        pv = sum(i.pv_total for i in self.inverters)
+        charge = sum(i.charge_total for i in self.inverters)
+        discharge = sum(i.discharge_total for i in self.inverters)
+        imported = round(days * 6.0 * scale, 2)
+        exported = round(days * 12.0 * scale, 2)
+        evac = self.ac_charger.energy_total if self.ac_charger else 0.0
+        load = pv + imported - exported - charge + discharge
+        smart = [round(days * 1.4 * scale, 2)] + [0.0] * (SMART_LOADS - 1)
+        self.counters = PlantCounters(
+            pv_total=pv,
+            load_total=load,
+            common_load_total=load - smart[0] - evac,
+            charge_total=charge,
+            discharge_total=discharge,
+            import_total=imported,
+            export_total=exported,
+            evac_total=evac,
+            new_interface_offset={
+                "pv": pv * frac,
+                "charge": charge * frac,
+                "discharge": discharge * frac,
+                "import": imported * frac,
+                "export": exported * frac,
+                "common_load": (load - smart[0] - evac) * frac,
+                "evac": evac * frac,
+            },
+            smart_total=smart,
+            pv_previous_day=round(
+                rng.uniform(2.5, 4.5) * sum(i.spec.pv_capacity for i in self.inverters), 2
+            ),
+        )
+        self.settings: dict[str, Value | None] = self._default_settings()
+        self._sky = _Wave(rng, (1380.0, 4260.0, 11160.0, 93600.0))
+        self._bustle = _Wave(rng, (420.0, 1140.0, 3180.0))
+        self._mains = _Wave(rng, (97.0, 313.0, 1900.0))
+        self._phase_wave = _Wave(rng, (2700.0, 7300.0))
+        self.time = float(start_time)
+        if warm_up:
+            midnight = self._midnight_before(start_time)
+            self.time = midnight
+            while self.time < start_time:
+                step = min(300.0, start_time - self.time)
+                self._step(step)
+        self.time = float(start_time)
+        self._cache: dict[int, Mapping[str, Value | None]] = {}
+        self._flow = self._solve(self.time, MAX_STEP)
+
+    # ------------------------------------------------------------------ setup
+
+    def _new_inverter(self, spec: InverterSpec, days: int, start_time: float) -> InverterState:
+        rng = self._rng
+        shares = [rng.uniform(0.9, 1.1) for _ in range(spec.pv_strings)]
+        total = sum(shares)
+        pv_total = round(days * spec.pv_capacity * rng.uniform(2.8, 3.6), 2)
+        charge_total = round(days * spec.capacity * rng.uniform(0.45, 0.7), 2)
+        return InverterState(
+            spec=spec,
+            firmware=DEFAULT_FIRMWARE,
+            soc=rng.uniform(40.0, 70.0),
+            soh=round(rng.uniform(99.0, 99.9), 1),
+            pv_total=pv_total,
+            charge_total=charge_total,
+            discharge_total=round(charge_total * rng.uniform(0.93, 0.96), 2),
+            orientation=rng.uniform(0.93, 1.0),
+            string_shares=tuple(s / total for s in shares),
+            string_vmpp=tuple(rng.choice((10, 11, 12, 13, 14)) * 34.5 for _ in shares),
+            phase_offsets=(rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5)),
+            temperature_offset=rng.uniform(-1.5, 1.5),
+            commissioned=int(start_time) - days * 86400 - rng.randrange(86400),
+            settings={
+                "dc_charger_max_charging_power_limit": 0.0,
+                "dc_charger_max_discharging_power_limit": 0.0,
+                "inverter_active_power_fixed_adjustment": 0.0,
+                "inverter_reactive_power_fixed_adjustment": 0.0,
+                "inverter_active_power_percentage_adjustment": 100.0,
+                "inverter_qs_ratio_adjustment": 0.0,
+                "inverter_power_factor_adjustment": 1.0,
+            },
+        )
+
+    def _default_settings(self) -> dict[str, Value | None]:
+        invs = [i.spec for i in self.inverters]
+        settings: dict[str, Value | None] = {
+            "active_power_fixed_target": 0.0,
+            "reactive_power_fixed_target": 0.0,
+            "active_power_percentage_target": 0.0,
+            "qs_ratio_target": 0.0,
+            "power_factor_target": 1.0,
+            "remote_ems_enable": 0,
+            "independent_phase_power_control_enable": 0,
+            "remote_ems_control_mode": int(enums.RemoteEmsControlMode.MAX_SELF_CONSUMPTION),
+            "ess_max_charging_limit": sum(s.ess_rated_power for s in invs),
+            "ess_max_discharging_limit": sum(s.ess_rated_power for s in invs),
+            "pv_max_power_limit": round(sum(s.pv_capacity for s in invs), 3),
+            "grid_max_export_limit": round(sum(s.max_active_power for s in invs), 3),
+            "grid_max_import_limit": round(sum(s.max_active_power for s in invs), 3) + 20.0,
+            "pcs_max_export_limit": None,
+            "pcs_max_import_limit": None,
+            "pcc_power_factor_import": 1.0,
+            "pcc_power_factor_export": 1.0,
+            "ess_backup_soc": 0.0,
+            "ess_charge_cut_off_soc": 100.0,
+            "ess_discharge_cut_off_soc": 5.0,
+            "active_power_regulation_gradient": 0.33,
+            "lvrt_enable": 1,
+            "lvrt_reactive_factor": 2.0,
+            "lvrt_negative_sequence_factor": 2.0,
+            "lvrt_mode": 0,
+            "lvrt_voltage_protection_blocking": 0,
+            "hvrt_enable": 1,
+            "hvrt_reactive_factor": 2.0,
+            "hvrt_negative_sequence_factor": 2.0,
+            "hvrt_mode": 0,
+            "hvrt_voltage_protection_blocking": 0,
+            "over_frequency_derating_enable": 1,
+            "over_frequency_derating_ramp_rate": 40.0,
+            "over_frequency_derating_trigger_frequency": 50.2,
+            "over_frequency_derating_cut_off_frequency": 51.5,
+            "under_frequency_boost_enable": 0,
+            "under_frequency_boost_ramp_rate": 40.0,
+            "under_frequency_boost_trigger_frequency": 49.8,
+            "under_frequency_boost_cut_off_frequency": 49.0,
+            "preheating_enable": 0,
+            "preheating_mode": 0,
+            "advance_preheating_enable": 0,
+            "preheating_reserved_soc": 0.0,
+        }
+        for n in range(1, 31):  # ESS preheating time slots: none configured
+            settings[f"preheating_tou_{n}_start"] = 0
+            settings[f"preheating_tou_{n}_end"] = 0
+            settings[f"preheating_tou_{n}_power"] = 0.0
+        for phase in "abc":
+            settings[f"phase_{phase}_active_power_fixed_target"] = 0.0
+            settings[f"phase_{phase}_reactive_power_fixed_target"] = 0.0
+            settings[f"phase_{phase}_active_power_percentage_target"] = 0.0
+            settings[f"phase_{phase}_qs_ratio_target"] = 0.0
+        return settings
+
+    @property
+    def _scale(self) -> float:
+        """How big the household is, relative to a 12 kW plant."""
+        return max(0.6, sum(i.spec.rated_power for i in self.inverters) / 12.0)
+
+    def _midnight_before(self, t: float) -> float:
+        local = datetime.fromtimestamp(t, self.tz)
+        return datetime.combine(local.date(), time(0), self.tz).timestamp()
+
+    def _next_midnight(self, t: float) -> float:
+        local = datetime.fromtimestamp(t, self.tz)
+        return datetime.combine(local.date() + timedelta(days=1), time(0), self.tz).timestamp()
+
+    def local_hour(self, t: float | None = None) -> float:
+        """The local time of day in hours (0-24) at ``t`` (default: now)."""
+        local = datetime.fromtimestamp(self.time if t is None else t, self.tz)
+        return local.hour + local.minute / 60 + (local.second + local.microsecond / 1e6) / 3600
+
+    # ------------------------------------------------------------------ units
+
+    @property
+    def plant_unit_id(self) -> int:
+        """The plant's unit id, 247."""
+        return PLANT_UNIT_ID
+
+    def unit_kind(self, unit_id: int) -> DeviceKind | None:
+        """The kind of device at a unit id, or None when nothing answers there."""
+        if unit_id == PLANT_UNIT_ID:
+            return DeviceKind.PLANT
+        if 1 <= unit_id <= len(self.inverters):
+            return DeviceKind.INVERTER
+        if self.ac_charger is not None and unit_id == self.ac_charger.unit_id:
+            return DeviceKind.AC_CHARGER
+        return None
+
+    def unit_ids(self) -> list[int]:
+        """Every unit id the plant answers, plant first."""
+        ids = [PLANT_UNIT_ID, *range(1, len(self.inverters) + 1)]
+        if self.ac_charger is not None:
+            ids.append(self.ac_charger.unit_id)
+        return ids
+
+    def inverter(self, unit_id: int) -> InverterState:
+        """The state of the inverter at a unit id."""
+        if self.unit_kind(unit_id) is not DeviceKind.INVERTER:
+            msg = f"unit {unit_id} is not an inverter"
+            raise KeyError(msg)
+        return self.inverters[unit_id - 1]
+
+    # ------------------------------------------------------------------ clock
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward, integrating the physics in steps of ≤ 60 s."""
+        if seconds < 0:
+            msg = "simulated time only moves forward"
+            raise ValueError(msg)
+        end = self.time + seconds
+        while end - self.time > 1e-6:
+            self._step(min(MAX_STEP, end - self.time))
+        self.time = max(self.time, end)
+        self.refresh()
+
+    def _step(self, dt: float) -> None:
+        """Integrate one step of ``dt`` seconds, splitting it at local midnight."""
+        midnight = self._next_midnight(self.time)
+        if self.time + dt >= midnight - 1e-6:
+            first = max(0.0, midnight - self.time)
+            if first > 1e-9:
+                self._integrate(self._solve(self.time, first), first)
+            self.time = midnight
+            self._new_day()
+            dt -= first
+            if dt <= 1e-9:
+                return
+        self._integrate(self._solve(self.time, dt), dt)
+        self.time += dt
+
+    def _new_day(self) -> None:
+        c = self.counters
+        c.pv_previous_day = c.pv_daily
+        c.pv_daily = c.load_daily = 0.0
+        for inv in self.inverters:
+            inv.pv_daily = inv.charge_daily = inv.discharge_daily = 0.0
+
+    def _integrate(self, flow: PlantFlow, dt: float) -> None:
+        hours = dt / 3600.0
+        c = self.counters
+        for inv, f in zip(self.inverters, flow.inverters, strict=True):
+            pv = f.pv_w / 1000 * hours
+            charged = max(f.ess_w, 0) / 1000 * hours
+            discharged = max(-f.ess_w, 0) / 1000 * hours
+            inv.pv_total += pv
+            inv.pv_daily += pv
+            inv.charge_total += charged
+            inv.charge_daily += charged
+            inv.discharge_total += discharged
+            inv.discharge_daily += discharged
+            inv.soc = _clamp(inv.soc + (charged - discharged) / inv.spec.capacity * 100, 0.0, 100.0)
+            c.pv_total += pv
+            c.pv_daily += pv
+            c.charge_total += charged
+            c.discharge_total += discharged
+        c.load_total += flow.load_w / 1000 * hours
+        c.load_daily += flow.load_w / 1000 * hours
+        c.common_load_total += flow.general_w / 1000 * hours
+        c.import_total += max(flow.grid_w, 0) / 1000 * hours
+        c.export_total += max(-flow.grid_w, 0) / 1000 * hours
+        c.evac_total += flow.evac_w / 1000 * hours
+        for n, watts in enumerate(flow.smart_w):
+            c.smart_total[n] += watts / 1000 * hours
+        if self.ac_charger is not None:
+            self.ac_charger.energy_total += flow.evac_w / 1000 * hours
+
+    # ------------------------------------------------------------------ physics
+
+    def irradiance(self, t: float) -> float:
+        """Fraction of peak PV output at ``t``: day curve x clouds, 0 at night."""
+        hour = self.local_hour(t)
+        if not SUNRISE < hour < SUNSET:
+            return 0.0
+        if hour < NOON:
+            x = (hour - SUNRISE) / (NOON - SUNRISE)
+        else:
+            x = (SUNSET - hour) / (SUNSET - NOON)
+        day = float(math.sin(math.pi / 2 * x) ** 1.3)
+        clouds = 1.0 - 0.35 * max(0.0, self._sky(t))
+        return day * clouds
+
+    def _general_load(self, t: float, hour: float) -> float:
+        base = (
+            0.30
+            + 1.10 * _bump(hour, 7.25, 0.8)
+            + 0.45 * _bump(hour, 12.5, 1.5)
+            + 1.90 * _bump(hour, 19.25, 1.6)
+            + 0.25 * _bump(hour, 22.5, 0.7)
+        )
+        return self._scale * base * (1.0 + 0.18 * self._bustle(t))
+
+    def _smart_loads(self, hour: float) -> list[float]:
+        """Smart load 1 is a water heater running 11:00-14:00; the others are absent."""
+        loads = [0.0] * SMART_LOADS
+        if 11.0 <= hour < 14.0:
+            loads[0] = round(2.0 * min(self._scale, 1.5), 3)
+        return loads
+
+    def _evac_power(self, hour: float) -> float:
+        """The car charges 22:00-01:00 at the current the charger is set to."""
+        charger = self.ac_charger
+        if charger is None or not charger.started or not (hour >= 22.0 or hour < 1.0):
+            return 0.0
+        setting = charger.settings.get("ac_charger_output_current")
+        current = float(setting) if isinstance(setting, (int, float)) else charger.rated_current
+        return min(charger.rated_power, 3 * AC_CHARGER_VOLTAGE * current / 1000)
+
+    def _inverter_running(self, inv: InverterState) -> bool:
+        return self.started and inv.started and not inv.ac_fault
+
+    @property
+    def off_grid(self) -> bool:
+        """Whether the plant runs off grid."""
+        return self.scenario in {Scenario.OFF_GRID, Scenario.OVERLOAD}
+
+    def _setting(self, key: str) -> float:
+        value = self.settings.get(key)
+        return float(value) if isinstance(value, (int, float)) else math.inf
+
+    def _battery_limits(
+        self, inv: InverterState, dt: float, *, off_grid: bool
+    ) -> tuple[float, float]:
+        """Charge and discharge power (kW) the battery can take now."""
+        if inv.battery_fault or not self._inverter_running(inv):
+            return 0.0, 0.0
+        ceiling = self._setting("ess_charge_cut_off_soc")
+        floor = self._setting("ess_discharge_cut_off_soc")
+        if not off_grid:
+            floor = max(floor, self._setting("ess_backup_soc"))
+        rated = inv.spec.ess_rated_power
+        energy = inv.spec.capacity * 3600.0 / dt / 100.0  # kW per % over this step
+        charge = rated * _clamp((ceiling - inv.soc) / 3.0, 0.0, 1.0)
+        charge = min(charge, max(0.0, (ceiling - inv.soc) * energy))
+        discharge = rated * _clamp((inv.soc - floor) / 2.0, 0.0, 1.0)
+        discharge = min(discharge, max(0.0, (inv.soc - floor) * energy))
+        return charge, discharge
+
+    def _battery_target(self, pv: float, demand: float, *, off_grid: bool) -> float:
+        """Total battery power (> 0 charging) the EMS asks for, before limits."""
+        surplus = pv - demand
+        if off_grid or not self.settings.get("remote_ems_enable"):
+            return surplus
+        setting = self.settings.get("remote_ems_control_mode")
+        mode = enums.RemoteEmsControlMode.parse(int(setting) if isinstance(setting, int) else None)
+        if mode is enums.RemoteEmsControlMode.PCS_REMOTE_CONTROL:
+            return pv - self._setting("active_power_fixed_target")
+        if mode in REMOTE_EMS_STANDBY_MODES:
+            return 0.0
+        if mode in {
+            enums.RemoteEmsControlMode.COMMAND_CHARGING_GRID_FIRST,
+            enums.RemoteEmsControlMode.COMMAND_CHARGING_PV_FIRST,
+        }:
+            return math.inf
+        if mode in {
+            enums.RemoteEmsControlMode.COMMAND_DISCHARGING_PV_FIRST,
+            enums.RemoteEmsControlMode.COMMAND_DISCHARGING_ESS_FIRST,
+        }:
+            return -math.inf
+        return surplus
+
+    def _solve(self, t: float, dt: float) -> PlantFlow:  # noqa: C901, PLR0912, PLR0915 - one power balance
+        """Solve the plant's power balance at ``t`` for a step of ``dt`` seconds."""
+        hour = self.local_hour(t)
+        sun = self.irradiance(t)
+        off_grid = self.off_grid
+        invs = self.inverters
+        running = [self._inverter_running(i) for i in invs]
+
+        pv = [
+            i.spec.pv_capacity * sun * i.orientation
+            if run and not i.dc_fault and sun > 1e-3
+            else 0.0
+            for i, run in zip(invs, running, strict=True)
+        ]
+        pv_limit = self._setting("pv_max_power_limit")
+        if sum(pv) > pv_limit:
+            pv = [p * pv_limit / sum(pv) for p in pv]
+
+        general = self._general_load(t, hour)
+        smart = self._smart_loads(hour)
+        evac = self._evac_power(hour)
+        extra = (
+            1.3 * sum(i.spec.max_active_power for i in invs)
+            if self.scenario is Scenario.OVERLOAD
+            else 0.0
+        )
+        demand = general + sum(smart) + evac + extra
+
+        limits = [self._battery_limits(i, dt, off_grid=off_grid) for i in invs]
+        charge_max = [c for c, _ in limits]
+        discharge_max = [d for _, d in limits]
+        for values, key in (
+            (charge_max, "ess_max_charging_limit"),
+            (discharge_max, "ess_max_discharging_limit"),
+        ):
+            cap = self._setting(key)
+            if sum(values) > cap:
+                ratio = cap / sum(values)
+                values[:] = [v * ratio for v in values]
+
+        target = _clamp(
+            self._battery_target(sum(pv), demand, off_grid=off_grid),
+            -sum(discharge_max),
+            sum(charge_max),
+        )
+        if target > 0:
+            ess = [target * c / sum(charge_max) for c in charge_max]
+        elif target < 0:
+            ess = [target * d / sum(discharge_max) for d in discharge_max]
+        else:
+            ess = [0.0] * len(invs)
+
+        # Each inverter's AC side limits what it can deliver or absorb.
+        for n, inv in enumerate(invs):
+            ac = pv[n] - ess[n]
+            if ac > inv.spec.max_active_power:
+                excess = ac - inv.spec.max_active_power
+                if ess[n] < 0:
+                    relief = min(excess, -ess[n])
+                    ess[n] += relief
+                    excess -= relief
+                pv[n] = max(0.0, pv[n] - excess)
+            elif ac < -inv.spec.max_absorption_power:
+                ess[n] = pv[n] + inv.spec.max_absorption_power
+
+        def curtail(excess: float) -> None:
+            """Lower the output by ``excess`` kW: discharge first, then PV."""
+            for n in range(len(invs)):
+                if excess <= 0:
+                    return
+                if ess[n] < 0:
+                    relief = min(excess, -ess[n])
+                    ess[n] += relief
+                    excess -= relief
+            total_pv = sum(pv)
+            if excess > 0 and total_pv > 0:
+                cut = min(excess, total_pv)
+                pv[:] = [p - cut * p / total_pv for p in pv]
+
+        total_ac = sum(p - e for p, e in zip(pv, ess, strict=True))
+        if off_grid:
+            if total_ac > demand:
+                curtail(total_ac - demand)
+        else:
+            export_limit = self._setting("grid_max_export_limit")  # at the grid point
+            if total_ac - demand > export_limit:
+                curtail(total_ac - demand - export_limit)
+            pcs_limit = self._setting("pcs_max_export_limit")  # at the inverters' AC side
+            total_ac = sum(p - e for p, e in zip(pv, ess, strict=True))
+            if total_ac > pcs_limit:
+                curtail(total_ac - pcs_limit)
+
+        flows: list[InverterFlow] = []
+        for n, inv in enumerate(invs):
+            strings, pv_w = self._strings(inv, pv[n], sun)
+            ess_w = math.trunc(ess[n] * 1000)
+            ac_w = pv_w - ess_w
+            flows.append(
+                InverterFlow(
+                    pv_w=pv_w,
+                    strings=strings,
+                    ess_w=ess_w,
+                    ac_w=ac_w,
+                    phase_w=_split(ac_w, _EVEN),
+                    charge_limit=charge_max[n],
+                    discharge_limit=discharge_max[n],
+                )
+            )
+
+        wave = self._phase_wave(t)
+        shares = (0.40 + 0.05 * wave, 0.33 - 0.02 * wave)
+        shares3 = (shares[0], shares[1], 1.0 - shares[0] - shares[1])
+        smart_w = tuple(round(s * 1000) for s in smart)
+        evac_w = round(evac * 1000)
+        if off_grid:
+            supplied = sum(f.ac_w for f in flows)
+            if supplied < 0:  # rounding left a few watts charging from nothing
+                first = flows[0]
+                flows[0] = InverterFlow(
+                    pv_w=first.pv_w,
+                    strings=first.strings,
+                    ess_w=first.ess_w + supplied,
+                    ac_w=first.ac_w - supplied,
+                    phase_w=_split(first.ac_w - supplied, _EVEN),
+                    charge_limit=first.charge_limit,
+                    discharge_limit=first.discharge_limit,
+                )
+                supplied = 0
+            load_w = supplied
+            served = supplied / 1000 / demand if demand > 0 else 0.0
+            if served < 1.0:  # load shedding: every consumer gets its share
+                smart_w = tuple(math.floor(w * served) for w in smart_w)
+                evac_w = math.floor(evac_w * served)
+            general_w = load_w - sum(smart_w) - evac_w
+            phases = [sum(f.phase_w[p] for f in flows) for p in range(PHASES)]
+            load_phase = (phases[0], phases[1], phases[2])
+            grid_phase = (0, 0, 0)
+            grid_var = (0, 0, 0)
+        else:
+            general_w = round((general + extra) * 1000)
+            load_w = general_w + sum(smart_w) + evac_w
+            general_phase = _split(general_w, shares3)
+            load_phase = (
+                general_phase[0] + evac_w // 3,
+                general_phase[1] + sum(smart_w) + evac_w // 3,
+                general_phase[2] + evac_w - 2 * (evac_w // 3),
+            )
+            grid_phase = (
+                load_phase[0] - sum(f.phase_w[0] for f in flows),
+                load_phase[1] - sum(f.phase_w[1] for f in flows),
+                load_phase[2] - sum(f.phase_w[2] for f in flows),
+            )
+            grid_var = (
+                round(0.12 * general_phase[0]),
+                round(0.12 * general_phase[1]),
+                round(0.12 * general_phase[2]),
+            )
+        return PlantFlow(
+            inverters=tuple(flows),
+            general_w=general_w,
+            smart_w=smart_w,
+            evac_w=evac_w,
+            load_w=load_w,
+            load_phase_w=load_phase,
+            grid_w=sum(grid_phase),
+            grid_phase_w=grid_phase,
+            grid_phase_var=grid_var,
+            off_grid=off_grid,
+        )
+
+    @staticmethod
+    def _strings(
+        inv: InverterState, pv_kw: float, sun: float
+    ) -> tuple[tuple[tuple[float, float], ...], int]:
+        """Voltage and current of each string for a PV power; their V x I sum, W."""
+        if pv_kw <= 0.0:
+            return tuple((0.0, 0.0) for _ in inv.string_shares), 0
+        strings: list[tuple[float, float]] = []
+        total = 0.0
+        for share, vmpp in zip(inv.string_shares, inv.string_vmpp, strict=True):
+            voltage = round(vmpp * (0.82 + 0.18 * min(1.0, sun * 4.0)) * (1.0 - 0.04 * sun), 1)
+            current = math.floor(pv_kw * 1000 * share / voltage * 100) / 100
+            strings.append((voltage, current))
+            total += voltage * current
+        return tuple(strings), round(total)
+
+    # ------------------------------------------------------------------ values
+
+    @property
+    def flow(self) -> PlantFlow:
+        """The powers at the current simulated time."""
+        return self._flow
+
+    def refresh(self) -> None:
+        """Re-solve the current powers after time, a setting or the scenario changed."""
+        self._flow = self._solve(self.time, MAX_STEP)
+        self._cache.clear()
+
+    def values(self, unit_id: int) -> Mapping[str, Value | None]:
+        """Every register's current value for a unit, by key (None: not valid)."""
+        cached = self._cache.get(unit_id)
+        if cached is not None:
+            return cached
+        kind = self.unit_kind(unit_id)
+        values: Mapping[str, Value | None]
+        if kind is DeviceKind.PLANT:
+            values = self._plant_values()
+        elif kind is DeviceKind.INVERTER:
+            n = unit_id - 1
+            values = self._inverter_values(self.inverters[n], self._flow.inverters[n])
+        elif kind is DeviceKind.AC_CHARGER:
+            values = self._charger_values()
+        else:
+            msg = f"no device at unit {unit_id}"
+            raise KeyError(msg)
+        self._cache[unit_id] = values
+        return values
+
+    def _alarms(self, inv: InverterState) -> tuple[int, int, int, int, int]:
+        alarm1 = alarm2 = alarm3 = 0
+        if self.off_grid:
+            alarm1 |= ALARM1_GRID_OUTAGE
+        if self.scenario is Scenario.OVERLOAD:
+            alarm2 |= ALARM2_OFF_GRID_PROTECTION
+        if inv.dc_fault:
+            alarm1 |= ALARM1_LOW_INSULATION
+        if inv.ac_fault:
+            alarm1 |= ALARM1_GRID_OVERVOLTAGE
+        if inv.battery_fault:
+            alarm3 |= ALARM3_EQUIPMENT_FAULT
+        return alarm1, alarm2, alarm3, 0, 0
+
+    def _running_state(self, inv: InverterState) -> enums.RunningState:
+        if inv.ac_fault:
+            return enums.RunningState.FAULT
+        if not (self.started and inv.started):
+            return enums.RunningState.SHUTDOWN
+        return enums.RunningState.RUNNING
+
+    def _cell(self, inv: InverterState, f: InverterFlow) -> tuple[float, float]:
+        """Average cell voltage (LFP, from SOC and current) and temperature."""
+        curve = (
+            (0, 2.95),
+            (5, 3.15),
+            (10, 3.22),
+            (30, 3.28),
+            (60, 3.31),
+            (90, 3.34),
+            (97, 3.38),
+            (100, 3.45),
+        )
+        soc = inv.soc
+        ocv = curve[-1][1]
+        for (s0, v0), (s1, v1) in itertools.pairwise(curve):
+            if soc <= s1:
+                ocv = v0 + (v1 - v0) * (soc - s0) / (s1 - s0)
+                break
+        load = f.ess_w / 1000 / inv.spec.ess_rated_power
+        voltage = ocv + 0.02 * load
+        hour = self.local_hour()
+        temperature = (
+            21.0
+            + inv.temperature_offset
+            + 4.0 * abs(load)
+            + 2.0 * math.sin((hour - 9) / 24 * 2 * math.pi)
+        )
+        return voltage, temperature
+
+    def _inverter_values(self, inv: InverterState, f: InverterFlow) -> dict[str, Value | None]:
+        spec = inv.spec
+        v: dict[str, Value | None] = dict(inv.settings)
+        running = self._inverter_running(inv)
+        v |= {
+            "model_type": spec.model,
+            "serial_number": spec.serial,
+            "firmware_version": inv.firmware,
+            "rated_active_power": spec.rated_power,
+            "max_apparent_power": spec.max_apparent_power,
+            "max_active_power": spec.max_active_power,
+            "max_absorption_power": spec.max_absorption_power,
+            "rated_battery_capacity": spec.capacity,
+            "ess_rated_charge_power": spec.ess_rated_power,
+            "ess_rated_discharge_power": spec.ess_rated_power,
+            "ess_charge_energy_daily": _floor(inv.charge_daily, 100),
+            "ess_charge_energy_total": _floor(inv.charge_total, 100),
+            "ess_discharge_energy_daily": _floor(inv.discharge_daily, 100),
+            "ess_discharge_energy_total": _floor(inv.discharge_total, 100),
+            "running_state": int(self._running_state(inv)),
+            "max_active_power_adjustment": spec.max_active_power,
+            "min_active_power_adjustment": -spec.max_absorption_power,
+            "max_reactive_power_fed": spec.max_reactive_power,
+            "max_reactive_power_absorbed": spec.max_reactive_power,
+            "active_power": f.ac_w / 1000,
+            "reactive_power": 0.0,
+            "ess_max_charge_power": round(f.charge_limit, 3),
+            "ess_max_discharge_power": round(f.discharge_limit, 3),
+            "ess_power": f.ess_w / 1000,
+            "ess_soc": round(inv.soc, 1),
+            "ess_soh": inv.soh,
+            "output_type": int(enums.OutputType.L1_L2_L3_N),
+            "pack_count": spec.packs,
+            "pv_string_count": spec.pv_strings,
+            "mppt_count": spec.pv_strings,
+            "pv_power": f.pv_w / 1000,
+            "insulation_resistance": 0.03 if inv.dc_fault else 2.5,
+            "startup_time": inv.commissioned,
+            "shutdown_time": inv.commissioned - 600,
+            "pv_energy_daily": _floor(inv.pv_daily, 100),
+            "pv_energy_total": _floor(inv.pv_total, 100),
+            "rated_grid_voltage": NOMINAL_PHASE_VOLTAGE,
+            "rated_grid_frequency": 50.0,
+            # No DC charger is connected: idle, every reading 0.
+            "dc_charger_running_state": int(enums.DcChargerState.IDLE),
+            **dict.fromkeys(_DC_CHARGER_ZEROS, 0),
+            "active_power_fixed_feedback": inv.settings.get(
+                "inverter_active_power_fixed_adjustment", 0.0
+            ),
+            "reactive_power_fixed_feedback": inv.settings.get(
+                "inverter_reactive_power_fixed_adjustment", 0.0
+            ),
+            "active_power_percentage_feedback": inv.settings.get(
+                "inverter_active_power_percentage_adjustment", 0.0
+            ),
+            "qs_ratio_feedback": inv.settings.get("inverter_qs_ratio_adjustment", 0.0),
+            "power_factor_feedback": inv.settings.get("inverter_power_factor_adjustment", 1.0),
+        }
+        ceiling = self._setting("ess_charge_cut_off_soc")
+        floor = self._setting("ess_discharge_cut_off_soc")
+        usable = spec.capacity * inv.soh / 100
+        v["ess_available_charge_energy"] = round(max(0.0, ceiling - inv.soc) / 100 * usable, 2)
+        v["ess_available_discharge_energy"] = round(max(0.0, inv.soc - floor) / 100 * usable, 2)
+        voltage, temperature = self._cell(inv, f)
+        spread = 0.004 + 0.01 * (abs(inv.soc - 50) / 50) ** 3
+        v |= {
+            "ess_average_cell_voltage": round(voltage, 3),
+            "ess_max_cell_voltage": round(voltage + spread, 3),
+            "ess_min_cell_voltage": round(voltage - 1.3 * spread, 3),
+            "ess_average_cell_temperature": round(temperature, 1),
+            "ess_max_cell_temperature": round(temperature + 1.2, 1),
+            "ess_min_cell_temperature": round(temperature - 0.8, 1),
+        }
+        for n, key in enumerate(("alarm_1", "alarm_2", "alarm_3", "alarm_4", "alarm_5")):
+            v[key] = self._alarms(inv)[n]
+        for n in range(36):
+            voltage_s, current_s = f.strings[n] if n < len(f.strings) else (0.0, 0.0)
+            v[f"pv{n + 1}_voltage"] = voltage_s
+            v[f"pv{n + 1}_current"] = current_s
+        # AC side: the inverter measures the grid (or forms it, off grid).
+        t = self.time
+        mains = self._mains(t)
+        frequency = round(50.0 + 0.03 * mains, 2)
+        phase_v = []
+        for p in range(PHASES):
+            base = 264.5 if inv.ac_fault else NOMINAL_PHASE_VOLTAGE + 1.5 * mains
+            rise = 2.0 * f.ac_w / 1000 / spec.rated_power
+            phase_v.append(round(base + inv.phase_offsets[p] + rise, 2))
+        va, vb, vc = phase_v
+        v |= {
+            "grid_frequency": frequency,
+            "phase_a_voltage": va,
+            "phase_b_voltage": vb,
+            "phase_c_voltage": vc,
+            "line_voltage_ab": round(math.sqrt(va * va + vb * vb + va * vb), 2),
+            "line_voltage_bc": round(math.sqrt(vb * vb + vc * vc + vb * vc), 2),
+            "line_voltage_ca": round(math.sqrt(vc * vc + va * va + vc * va), 2),
+            "phase_a_current": round(f.phase_w[0] / va, 2),
+            "phase_b_current": round(f.phase_w[1] / vb, 2),
+            "phase_c_current": round(f.phase_w[2] / vc, 2),
+            "power_factor": 1.0 if running and f.ac_w else 0.0,
+            "pcs_internal_temperature": round(
+                32.0 + inv.temperature_offset + 12.0 * abs(f.ac_w) / 1000 / spec.rated_power, 1
+            ),
+        }
+        return v
+
+    def _plant_values(self) -> dict[str, Value | None]:
+        f = self._flow
+        c = self.counters
+        invs = self.inverters
+        specs = [i.spec for i in invs]
+        v: dict[str, Value | None] = dict(self.settings)
+        capacity = sum(s.capacity for s in specs)
+        soc = sum(i.soc * i.spec.capacity for i in invs) / capacity
+        soh = sum(i.soh * i.spec.capacity for i in invs) / capacity
+        local = datetime.fromtimestamp(self.time, self.tz)
+        offset = local.utcoffset() or timedelta(0)
+        states = [self._running_state(i) for i in invs]
+        if not self.started:
+            plant_state = enums.RunningState.SHUTDOWN
+        elif enums.RunningState.RUNNING in states:
+            plant_state = enums.RunningState.RUNNING
+        elif enums.RunningState.FAULT in states:
+            plant_state = enums.RunningState.FAULT
+        else:
+            plant_state = enums.RunningState.SHUTDOWN
+        alarms = [0] * 5
+        for inv in invs:
+            for n, bits in enumerate(self._alarms(inv)):
+                alarms[n] |= bits
+        inverter_values = [
+            self._inverter_values(i, fl) for i, fl in zip(invs, f.inverters, strict=True)
+        ]
+        temperatures = [float(x["ess_average_cell_temperature"] or 0.0) for x in inverter_values]
+        ceiling = self._setting("ess_charge_cut_off_soc")
+        floor = self._setting("ess_discharge_cut_off_soc")
+        offsets = c.new_interface_offset
+        remote = bool(self.settings.get("remote_ems_enable"))
+        v |= {
+            "system_time": int(self.time),
+            "system_time_zone": int(offset.total_seconds() // 60),
+            "ems_work_mode": int(
+                enums.EmsWorkMode.REMOTE_EMS if remote else enums.EmsWorkMode.MAX_SELF_CONSUMPTION
+            ),
+            "grid_sensor_status": int(enums.GridSensorStatus.CONNECTED),
+            "grid_sensor_active_power": f.grid_w / 1000,
+            "grid_sensor_reactive_power": sum(f.grid_phase_var) / 1000,
+            "grid_status": int(
+                enums.GridStatus.OFF_GRID_AUTO if f.off_grid else enums.GridStatus.ON_GRID
+            ),
+            "plant_max_active_power": sum(s.max_active_power for s in specs),
+            "plant_max_apparent_power": sum(s.max_apparent_power for s in specs),
+            "plant_ess_soc": round(soc, 1),
+            "plant_active_power": sum(x.ac_w for x in f.inverters) / 1000,
+            "plant_reactive_power": 0.0,
+            "plant_pv_power": sum(x.pv_w for x in f.inverters) / 1000,
+            "plant_ess_power": sum(x.ess_w for x in f.inverters) / 1000,
+            "plant_available_max_active_power": sum(s.max_active_power for s in specs),
+            "plant_available_min_active_power": sum(s.max_absorption_power for s in specs),
+            "plant_available_max_reactive_power": sum(s.max_reactive_power for s in specs),
+            "plant_available_min_reactive_power": sum(s.max_reactive_power for s in specs),
+            "plant_ess_available_max_charging_power": round(
+                sum(x.charge_limit for x in f.inverters), 3
+            ),
+            "plant_ess_available_max_discharging_power": round(
+                sum(x.discharge_limit for x in f.inverters), 3
+            ),
+            "plant_running_state": int(plant_state),
+            "plant_ess_available_charge_energy": round(
+                sum(max(0.0, ceiling - i.soc) / 100 * i.spec.capacity * i.soh / 100 for i in invs),
+                2,
+            ),
+            "plant_ess_available_discharge_energy": round(
+                sum(max(0.0, i.soc - floor) / 100 * i.spec.capacity * i.soh / 100 for i in invs), 2
+            ),
+            "plant_ess_rated_charging_power": sum(s.ess_rated_power for s in specs),
+            "plant_ess_rated_discharging_power": sum(s.ess_rated_power for s in specs),
+            "plant_ess_rated_energy_capacity": capacity,
+            "plant_ess_charge_cut_off_soc": self.settings["ess_charge_cut_off_soc"],
+            "plant_ess_discharge_cut_off_soc": self.settings["ess_discharge_cut_off_soc"],
+            "plant_ess_soh": round(soh, 1),
+            "plant_pv_energy_total": _floor(c.pv_total, 100),
+            "plant_load_energy_daily": _floor(c.load_daily, 100),
+            "plant_load_energy_total": _floor(c.load_total, 100),
+            "third_party_pv_power": 0.0,
+            "third_party_pv_energy_total_legacy": 0.0,
+            "plant_ess_charge_energy_total_legacy": _floor(c.charge_total, 100),
+            "plant_ess_discharge_energy_total_legacy": _floor(c.discharge_total, 100),
+            "grid_import_energy_total_legacy": _floor(c.import_total, 100),
+            "grid_export_energy_total_legacy": _floor(c.export_total, 100),
+            "common_load_energy_total": _floor(c.common_load_total - offsets["common_load"], 100),
+            "evac_charge_energy_total": _floor(c.evac_total - offsets["evac"], 100),
+            "self_pv_energy_total": _floor(c.pv_total - offsets["pv"], 100),
+            "third_party_pv_energy_total": 0.0,
+            # No DC charger (EVDC) and no generator in this plant.
+            "evdc_charge_energy_total_legacy": 0.0,
+            "evdc_discharge_energy_total_legacy": 0.0,
+            "generator_energy_total_legacy": 0.0,
+            "evdc_charge_energy_total": 0.0,
+            "evdc_discharge_energy_total": 0.0,
+            "generator_energy_total": 0.0,
+            "plant_ess_charge_energy_total": _floor(c.charge_total - offsets["charge"], 100),
+            "plant_ess_discharge_energy_total": _floor(
+                c.discharge_total - offsets["discharge"], 100
+            ),
+            "grid_import_energy_total": _floor(c.import_total - offsets["import"], 100),
+            "grid_export_energy_total": _floor(c.export_total - offsets["export"], 100),
+            "plant_pv_energy_daily": _floor(c.pv_daily, 100),
+            "plant_pv_energy_previous_day": _floor(c.pv_previous_day, 100),
+            "grid_code_rated_frequency": 50.0,
+            "grid_code_rated_voltage": NOMINAL_PHASE_VOLTAGE,
+            "current_control_command_value": 100.0,
+            "general_load_power": f.general_w / 1000,
+            "total_load_power": f.load_w / 1000,
+            "plant_ess_average_cell_temperature": round(sum(temperatures) / len(temperatures), 1),
+        }
+        for n in range(SMART_LOADS):
+            v[f"smart_load_{n + 1}_power"] = f.smart_w[n] / 1000
+            v[f"smart_load_{n + 1}_energy_total"] = _floor(c.smart_total[n], 100)
+        for n, phase in enumerate("abc"):
+            v[f"plant_phase_{phase}_active_power"] = sum(x.phase_w[n] for x in f.inverters) / 1000
+            v[f"plant_phase_{phase}_reactive_power"] = 0.0
+            v[f"grid_sensor_phase_{phase}_active_power"] = f.grid_phase_w[n] / 1000
+            v[f"grid_sensor_phase_{phase}_reactive_power"] = f.grid_phase_var[n] / 1000
+        for n in range(5):
+            v[f"plant_alarm_{n + 1}"] = alarms[n]
+        v["plant_alarm_6"] = v["plant_alarm_7"] = 0
+        return v
+
+    def _charger_values(self) -> dict[str, Value | None]:
+        charger = self.ac_charger
+        if charger is None:  # pragma: no cover - guarded by unit_kind
+            msg = "no AC charger"
+            raise KeyError(msg)
+        hour = self.local_hour()
+        plugged = hour >= 17.5 or hour < 7.5
+        power = self._flow.evac_w / 1000
+        if power > 0:
+            state = enums.AcChargerState.C2
+        elif plugged:
+            state = enums.AcChargerState.B2 if charger.started else enums.AcChargerState.B1
+        else:
+            state = enums.AcChargerState.A1_A2
+        return dict(charger.settings) | {
+            "ac_charger_system_state": int(state),
+            "ac_charger_energy_total": _floor(charger.energy_total, 100),
+            "ac_charger_charging_power": power,
+            "ac_charger_rated_power": charger.rated_power,
+            "ac_charger_rated_current": charger.rated_current,
+            "ac_charger_rated_voltage": AC_CHARGER_VOLTAGE,
+            "ac_charger_input_breaker_rated_current": charger.breaker_current,
+            "ac_charger_alarm_1": 0,
+            "ac_charger_alarm_2": 0,
+            "ac_charger_alarm_3": 0,
+        }
+
+    # ------------------------------------------------------------------ control
+
+    def write(self, unit_id: int, key: str, value: Value | None) -> None:
+        """Apply a validated write of a holding register (``None``: the 'not valid' pattern)."""
+        kind = self.unit_kind(unit_id)
+        if kind is DeviceKind.PLANT:
+            if key == "plant_start_stop":
+                self.started = value == 1
+            elif key == "grid_power_loss_lockout_alarm_clear":
+                pass  # nothing latched to clear in the simulation
+            else:
+                self.settings[key] = value
+        elif kind is DeviceKind.INVERTER:
+            inv = self.inverters[unit_id - 1]
+            if key == "inverter_start_stop":
+                inv.started = value == 1
+            elif key != "dc_charger_start_stop":
+                inv.settings[key] = value
+        elif kind is DeviceKind.AC_CHARGER and self.ac_charger is not None:
+            if key == "ac_charger_start_stop":
+                self.ac_charger.started = value == 0  # 0: start, 1: stop
+            else:
+                self.ac_charger.settings[key] = value
+        else:
+            msg = f"no device at unit {unit_id}"
+            raise KeyError(msg)
+        self.refresh()
+
+    def set_scenario(self, scenario: Scenario | str, unit_id: int = 1) -> None:
+        """Switch to a scenario; device faults hit the inverter at ``unit_id``."""
+        scenario = Scenario(scenario)
+        target = self.inverter(unit_id)
+        self.scenario = scenario
+        self.fault_unit = unit_id
+        for inv in self.inverters:
+            inv.dc_fault = inv.ac_fault = inv.battery_fault = False
+        if scenario is Scenario.DC_FAULT:
+            target.dc_fault = True
+        elif scenario is Scenario.AC_FAULT:
+            target.ac_fault = True
+        elif scenario is Scenario.BATTERY_FAULT:
+            target.battery_fault = True
+        self.refresh()
+
+    def set_firmware(self, unit_id: int, firmware: str) -> None:
+        """Change the firmware version an inverter reports."""
+        self.inverter(unit_id).firmware = firmware
+        self._cache.clear()
+
+
+def default_start_time(tz: tzinfo) -> float:
+    """Today 12:00 local time, as epoch seconds."""
+    return datetime.combine(datetime.now(tz).date(), time(12), tz).timestamp()
