@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_socket
 
 from simulator import PlantSimulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 # 2026-06-21 10:00 UTC: a summer morning, the sun up, the battery charging.
 START = 1782036000.0
@@ -25,9 +28,16 @@ def loopback(socket_enabled: None) -> None:
     pytest_socket.socket_allow_hosts(LOOPBACK_HOSTS, allow_unix_socket=True)
 
 
-async def start_simulator(host: str = "127.0.0.1", port: int = 0, **kwargs: object) -> PlantSimulator:
+async def start_simulator(
+    host: str = "127.0.0.1", port: int = 0, **kwargs: object
+) -> PlantSimulator:
     """Start a deterministic simulator: time moves only when a test says so."""
-    options: dict[str, object] = {"latency": 0.0, "auto_advance": False, "start_time": START, "seed": 1}
+    options: dict[str, object] = {
+        "latency": 0.0,
+        "auto_advance": False,
+        "start_time": START,
+        "seed": 1,
+    }
     options.update(kwargs)
     sim = PlantSimulator(**options)  # type: ignore[arg-type]
     await sim.start(host=host, port=port)
@@ -41,7 +51,9 @@ def simulator_options() -> dict[str, object]:
 
 
 @pytest.fixture
-async def simulator(loopback: None, simulator_options: dict[str, object]) -> AsyncIterator[PlantSimulator]:
+async def simulator(
+    loopback: None, simulator_options: dict[str, object]
+) -> AsyncIterator[PlantSimulator]:
     """A one-inverter plant on 127.0.0.1 and an ephemeral port."""
     sim = await start_simulator(**simulator_options)
     yield sim

@@ -61,6 +61,7 @@ class InverterConfig:
     mppt_count: int = 0
     rated_power: float | None = None
     battery_capacity: float | None = None
+    dc_charger: bool = False
 
     @property
     def has_battery(self) -> bool:

@@ -116,6 +116,15 @@ def want_enabled(
             runtime.coordinators[description.group].want(unit_id_of(unit), description.registers)
 
 
+def plant_identifier(plant: PlantConfig) -> tuple[str, str]:
+    """The plant device's identifier.
+
+    The plant is known by the serial of its first inverter, which is also that
+    inverter's identifier; the suffix keeps the two devices apart.
+    """
+    return (DOMAIN, f"{plant.serial}_plant")
+
+
 def device_info(plant: PlantConfig, unit: Unit, role: DeviceRole) -> DeviceInfo:
     """Device of an entity: the plant, an inverter or one of its parts."""
     if isinstance(unit, InverterConfig) and role in _INVERTER_ROLES:
@@ -128,7 +137,7 @@ def device_info(plant: PlantConfig, unit: Unit, role: DeviceRole) -> DeviceInfo:
                 sw_version=unit.firmware or None,
                 translation_key="inverter",
                 translation_placeholders={"unit_id": str(unit.unit_id)},
-                via_device=(DOMAIN, plant.serial),
+                via_device=plant_identifier(plant),
             )
         return DeviceInfo(
             identifiers={(DOMAIN, f"{unit.serial}_{role}")},
@@ -143,10 +152,10 @@ def device_info(plant: PlantConfig, unit: Unit, role: DeviceRole) -> DeviceInfo:
             manufacturer=MANUFACTURER,
             translation_key="ac_charger",
             translation_placeholders={"unit_id": str(unit.unit_id)},
-            via_device=(DOMAIN, plant.serial),
+            via_device=plant_identifier(plant),
         )
     return DeviceInfo(
-        identifiers={(DOMAIN, plant.serial)},
+        identifiers={plant_identifier(plant)},
         manufacturer=MANUFACTURER,
         model="SigenStor plant",
         translation_key="plant",

@@ -333,6 +333,10 @@ def _has_battery(unit: Any) -> bool:
     return bool(unit.has_battery)
 
 
+def _has_dc_charger(unit: Any) -> bool:
+    return bool(unit.dc_charger)
+
+
 def _has_pv(unit: Any) -> bool:
     return bool(unit.pv_string_count > 0)
 
@@ -756,16 +760,33 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         has_fn=_has_battery,
     ),
     # --- DC charger (present when it reports a rated power) ---
-    _power(
-        "dc_charger_power", "dc_charger_output_power", _DC, entity_registry_enabled_default=False
-    ),
+    _power("dc_charger_power", "dc_charger_output_power", _DC, has_fn=_has_dc_charger),
     _enum(
         "dc_charger_state",
         "dc_charger_running_state",
         DcChargerState,
         _DC,
         _RT,
-        entity_registry_enabled_default=False,
+        has_fn=_has_dc_charger,
+    ),
+    _measure(
+        "dc_charger_vehicle_soc",
+        "dc_charger_vehicle_soc",
+        _DC,
+        SensorDeviceClass.BATTERY,
+        PERCENTAGE,
+        _RT,
+        0,
+        has_fn=_has_dc_charger,
+    ),
+    _energy(
+        "dc_charger_charge_energy", "dc_charger_charge_energy_total", _DC, has_fn=_has_dc_charger
+    ),
+    _energy(
+        "dc_charger_discharge_energy",
+        "dc_charger_discharge_energy_total",
+        _DC,
+        has_fn=_has_dc_charger,
     ),
     # --- AC charger ---
     _enum("ac_charger_state", "ac_charger_system_state", AcChargerState, _AC),

@@ -66,10 +66,15 @@ class ClientStats:
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Exponential back-off with jitter between failed connection attempts."""
+    """Exponential back-off with jitter between failed connection attempts.
+
+    Capped at 10 s: a plant that is down is tried at most every 5-10 s (one
+    TCP connect, no Modbus traffic), and one that comes back is read again
+    within two realtime polls.
+    """
 
     initial: float = 1.0
-    maximum: float = 300.0
+    maximum: float = 10.0
     factor: float = 2.0
 
     def delay(self, failures: int, rand: Callable[[], float] = random.random) -> float:
@@ -87,6 +92,23 @@ class Backoff:
         return base / 2 + rand() * base / 2
 
 
+def _monotonic() -> float:
+    return time.monotonic()  # looked up at each call, so that test clocks apply
+
+
+class _TcpClient(AsyncModbusTcpClient):
+    """pymodbus' TCP client without the 100 ms pause after connecting.
+
+    ``AsyncModbusTcpClient.connect`` sleeps 0.1 s after every connection (a
+    settling time meant for serial lines); a TCP server needs none, and each
+    reconnect would pay it.
+    """
+
+    async def connect(self) -> bool:
+        self.ctx.reset_delay()
+        return bool(await self.ctx.connect())
+
+
 class SigenergyClient:
     """Reads and writes registers, coils and discrete inputs of one plant."""
 
@@ -99,7 +121,7 @@ class SigenergyClient:
         read_only: bool = False,
         planner: ReadPlanner | None = None,
         backoff: Backoff | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Prepare a client; nothing is sent until the first request."""
         self.host = host
@@ -109,7 +131,7 @@ class SigenergyClient:
         self.planner = planner or ReadPlanner()
         self.stats = ClientStats()
         self._backoff = backoff or Backoff()
-        self._clock = clock
+        self._clock = clock or _monotonic
         self._lock = asyncio.Lock()
         self._failures = 0
         self._next_attempt = 0.0
@@ -139,7 +161,7 @@ class SigenergyClient:
         if (wait := self.retry_in) > 0:
             msg = f"{self.host}:{self.port} unreachable; next attempt in {wait:.1f} s"
             raise SigenergyConnectionError(msg)
-        modbus = AsyncModbusTcpClient(
+        modbus = _TcpClient(
             self.host,
             port=self.port,
             timeout=max(self.timeout, 3.0),  # connect timeout; replies are timed here

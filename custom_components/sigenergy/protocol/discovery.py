@@ -10,13 +10,15 @@ start; the result is stored):
    never stop at a gap: unit ids are set by the installer in the app and need
    not be contiguous. One request per id reads the identity block of an
    inverter (model, serial, firmware and ratings, 30500-30553). An id that
-   answers is an inverter and gets one more request (pack, PV string and
-   MPPT counts, 31024-31026). An id that answers exception 0x02 to the
+   answers exception 0x02 to the
    inverter block is probed once for an AC charger (32000-32010).
+   An inverter then gets two more requests: its pack, PV string and MPPT
+   counts (31024-31026), and its DC charger rating (31523), which tells
+   whether a DC charger module is installed.
 3. Inverters are deduplicated by serial (a device answering on two ids is
    one device: the lowest id is kept).
 
-Cost: 1 + 246 + (inverters) + (0x02 answers) requests. An absent id that the
+Cost: 1 + 246 + 2 x (inverters) + (0x02 answers) requests. An absent id that the
 device answers with an exception costs one round trip (about 250 ms over
 all ids at a 1 ms round trip, 4 s at 15 ms). Worst case, a device that
 stays silent for absent ids: each costs the probe timeout (default 0.25 s)
@@ -74,6 +76,7 @@ INVERTER_IDENTITY = tuple(
     )
 )
 INVERTER_COUNTS = tuple(BY_KEY[k] for k in ("pack_count", "pv_string_count", "mppt_count"))
+DC_CHARGER_RATING = (BY_KEY["dc_charger_rated_charging_power"],)
 AC_CHARGER_IDENTITY = tuple(
     BY_KEY[k] for k in ("ac_charger_system_state", "ac_charger_rated_power")
 )
@@ -96,6 +99,8 @@ class InverterInfo:
     pack_count: int
     pv_string_count: int
     mppt_count: int
+    dc_charger: bool = False
+    """A DC charger module reports a rated charging power (31523)."""
 
     @property
     def has_battery(self) -> bool:
@@ -181,6 +186,12 @@ async def probe_inverter(
     if not serial:
         return None
     counts = await read_group(client, unit_id, INVERTER_COUNTS, timeout)
+    try:
+        dc_rating = (await read_group(client, unit_id, DC_CHARGER_RATING, timeout)).get(
+            DC_CHARGER_RATING[0].key
+        )
+    except SigenergyDeviceError:  # firmware or model without DC charger registers
+        dc_rating = None
     return InverterInfo(
         unit_id=unit_id,
         model=_text(identity.get("model_type")),
@@ -191,6 +202,7 @@ async def probe_inverter(
         pack_count=_count(counts.get("pack_count")),
         pv_string_count=_count(counts.get("pv_string_count")),
         mppt_count=_count(counts.get("mppt_count")),
+        dc_charger=bool(_number(dc_rating)),
     )
 
 

@@ -1,0 +1,107 @@
+"""Setup, unload, retry, and what the plant's shape gives."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.sigenergy.const import DOMAIN
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from simulator import PlantSimulator
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: PlantSimulator
+) -> None:
+    """The entry loads, holds one connection, and unloads cleanly."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert simulator.stats.active_connections == 1
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    for _ in range(20):  # the server sees the close a few loop turns later
+        if simulator.stats.active_connections == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert simulator.stats.active_connections == 0
+
+
+async def test_first_refresh_failure_retries(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, simulator: PlantSimulator
+) -> None:
+    """A plant that does not answer at start makes the entry retry later."""
+    await simulator.stop()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "Cannot reach the plant" in (mock_config_entry.reason or "")
+
+
+async def test_first_refresh_exception_retries(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, simulator: PlantSimulator
+) -> None:
+    """A plant that answers the probe but fails the first poll retries too."""
+    simulator.faults.exceptions[(247, 30005)] = 0x04
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Plant, inverter, battery and PV inputs are devices, children via the inverter."""
+    plant = device_registry.async_get_device(identifiers={(DOMAIN, f"{simulator.serial(1)}_plant")})
+    assert plant is not None
+    assert plant.name == "Sigenergy plant"
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    by_name = {d.name: d for d in devices}
+    assert set(by_name) == {"Sigenergy plant", "Inverter 1", "Battery 1", "PV inputs 1"}
+    inverter = by_name["Inverter 1"]
+    assert inverter.via_device_id == by_name["Sigenergy plant"].id
+    assert inverter.serial_number == simulator.serial(1)
+    assert inverter.model == "SigenStor EC 12.0 TP"
+    assert inverter.sw_version
+    assert by_name["Battery 1"].via_device_id == inverter.id
+    assert by_name["PV inputs 1"].via_device_id == inverter.id
+
+
+@pytest.mark.parametrize("simulator_options", [{"inverters": 3}])
+async def test_three_inverters(
+    hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """A three-inverter plant gives three inverter devices."""
+    names = {
+        d.name
+        for d in dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    }
+    assert {"Inverter 1", "Inverter 2", "Inverter 3"} <= names
+
+
+@pytest.mark.parametrize("simulator_options", [{"coils": False}])
+async def test_firmware_without_coils(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Firmware without coils gives no DO switches and no DI sensors, and says why once."""
+    entities = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    assert not [e for e in entities if e.domain == "switch"]
+    assert not [e for e in entities if e.unique_id.endswith(("_di1", "_di5"))]
+    setup_log = "\n".join(r.getMessage() for r in caplog.get_records("setup"))
+    assert setup_log.count("exposes no dry contacts DO1/DO2 over Modbus (exception 0x01") == 1
