@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import re
+from pathlib import Path
 
 import yaml
-
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "sigenergy"
@@ -46,7 +45,7 @@ def test_manifest_values() -> None:
     assert "network" in manifest["dependencies"]  # type: ignore[operator]
     assert re.fullmatch(r"\d+\.\d+\.\d+", str(manifest["version"]))
     constraints = Path(__import__("homeassistant").__file__).parent / "package_constraints.txt"
-    pinned = re.search(r"^pymodbus==(\S+)$", constraints.read_text(), re.M)
+    pinned = re.search(r"^pymodbus==(\S+)$", constraints.read_text(), re.MULTILINE)
     assert pinned is not None
     assert manifest["requirements"] == [f"pymodbus=={pinned[1]}"]
     import pymodbus  # noqa: PLC0415
@@ -66,7 +65,7 @@ def test_hacs_json() -> None:
     """HACS needs a name; the minimum Home Assistant is the one the tests run."""
     hacs = json.loads((ROOT / "hacs.json").read_text())
     assert hacs["name"] == "Sigenergy"
-    assert hacs["homeassistant"] == HA_VERSION
+    assert hacs["homeassistant"] == ha_version
 
 
 def test_quality_scale_is_honest() -> None:

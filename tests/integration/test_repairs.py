@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from custom_components.sigenergy.const import DOMAIN
 from homeassistant.helpers import issue_registry as ir
+
+from custom_components.sigenergy.const import DOMAIN
 from tests.integration.conftest import tick
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from homeassistant.core import HomeAssistant
     from simulator import PlantSimulator
 
 
