@@ -120,11 +120,9 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_search(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Search the local subnets for plants and let the user pick one."""
-        if user_input is not None and user_input.get(CONF_PLANT) in self._found:
-            plant = self._found[user_input[CONF_PLANT]]
-            return await self._async_create(plant)
-        if not self._found:
-            self._found = {p.serial: p for p in await self._async_search() if p.serial}
+        if user_input is not None:
+            return await self._async_create(self._found[user_input[CONF_PLANT]])
+        self._found = {p.serial: p for p in await self._async_search() if p.serial}
         if not self._found:
             return self.async_show_form(
                 step_id="manual",

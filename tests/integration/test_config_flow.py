@@ -411,3 +411,30 @@ async def test_options_read_only(hass: HomeAssistant) -> None:
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_READ_ONLY: True}
+
+
+async def test_manual_unresolvable_host_recovers(
+    hass: HomeAssistant, simulator: PlantSimulator
+) -> None:
+    """A host name that does not resolve is cannot_connect."""
+    flow_id = await _manual(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: "no-such-inverter.invalid", CONF_PORT: simulator.port}
+    )
+    assert result["errors"] == {CONF_HOST: "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_manual_plant_without_inverters(
+    hass: HomeAssistant, simulator: PlantSimulator
+) -> None:
+    """A plant whose unit ids hold no inverter is not a usable Sigenergy plant."""
+    simulator.faults.exceptions[(1, 30500)] = 0x02
+    flow_id = await _manual(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
+    )
+    assert result["errors"] == {CONF_HOST: "not_a_sigenergy_plant"}

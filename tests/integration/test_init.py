@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import device_registry as dr
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from simulator import PlantSimulator
+from tests.integration.conftest import tick
 
 
 async def test_setup_and_unload(
@@ -105,3 +107,44 @@ async def test_firmware_without_coils(
     assert not [e for e in entities if e.unique_id.endswith(("_di1", "_di5"))]
     setup_log = "\n".join(r.getMessage() for r in caplog.get_records("setup"))
     assert setup_log.count("exposes no dry contacts DO1/DO2 over Modbus (exception 0x01") == 1
+
+
+async def test_firmware_change_updates_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """New firmware shows in the device registry at the next settings poll."""
+    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    assert inverter is not None
+    assert inverter.sw_version == simulator.value(1, "firmware_version")
+    simulator.set_firmware(1, "V100R001C00SPC200B001")
+    await tick(hass, freezer, 300)
+    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    assert inverter is not None
+    assert inverter.sw_version == "V100R001C00SPC200B001"
+
+
+async def test_disabled_entities_are_not_polled(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    simulator: PlantSimulator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A register behind only disabled entities is never read."""
+    mock_config_entry.add_to_hass(hass)
+    # Disable the only entity that needs the grid frequency (31002) before setup.
+    entity_registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{simulator.serial(1)}_grid_frequency",
+        config_entry=mock_config_entry,
+        disabled_by=er.RegistryEntryDisabler.USER,
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    detail = mock_config_entry.runtime_data.coordinators["detail"]
+    assert "grid_frequency" not in {r.key for r in detail.wanted[1]}
+    assert "pcs_internal_temperature" in {r.key for r in detail.wanted[1]}
