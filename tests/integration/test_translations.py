@@ -1,0 +1,372 @@
+"""The translations: complete in every language and in step with the code.
+
+strings.json is the English source; translations/en.json is its copy. Every
+other language must have exactly its keys and placeholders. The entity
+descriptions, devices, exceptions, repair issues and config flow must only use
+keys strings.json has. These are plain file and import checks: no Home
+Assistant instance, no sockets.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custom_components.sigenergy.binary_sensor import BINARY_SENSORS
+from custom_components.sigenergy.coordinator import (
+    AcChargerConfig,
+    InverterConfig,
+    PlantConfig,
+)
+from custom_components.sigenergy.entity import DeviceRole, device_info, units_for
+from custom_components.sigenergy.protocol import indicators as ind
+from custom_components.sigenergy.sensor import SENSORS
+from custom_components.sigenergy.switch import SWITCHES
+
+ROOT = Path(__file__).parents[2]
+INTEGRATION = ROOT / "custom_components" / "sigenergy"
+TRANSLATIONS = INTEGRATION / "translations"
+LANGUAGES = ("de", "nl")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+type Path_ = tuple[str, ...]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override the package's autouse fixture: these tests need no hass."""
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+STRINGS = _load(INTEGRATION / "strings.json")
+
+
+def _leaves(tree: dict[str, Any], prefix: Path_ = ()) -> dict[Path_, Any]:
+    """Every leaf of a translation tree, by its key path."""
+    leaves: dict[Path_, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            leaves |= _leaves(value, (*prefix, key))
+        else:
+            leaves[(*prefix, key)] = value
+    return leaves
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def _dotted(paths: set[Path_]) -> list[str]:
+    return sorted(".".join(p) for p in paths)
+
+
+def _source(name: str) -> str:
+    return (INTEGRATION / name).read_text(encoding="utf-8")
+
+
+# --- the languages -----------------------------------------------------------
+
+
+def test_en_is_a_copy_of_strings() -> None:
+    """translations/en.json is exactly strings.json."""
+    assert _load(TRANSLATIONS / "en.json") == STRINGS
+
+
+def test_no_unexpected_languages() -> None:
+    """Every translation file is one this test checks."""
+    assert {p.stem for p in TRANSLATIONS.glob("*.json")} == {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_has_exactly_the_english_keys(language: str) -> None:
+    """No key missing, none extra."""
+    english = set(_leaves(STRINGS))
+    translated = set(_leaves(_load(TRANSLATIONS / f"{language}.json")))
+    assert _dotted(english - translated) == [], "missing"
+    assert _dotted(translated - english) == [], "extra"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_values_are_non_empty_strings(language: str) -> None:
+    """Every value is text."""
+    leaves = _leaves(_load(TRANSLATIONS / f"{language}.json"))
+    bad = [".".join(p) for p, v in leaves.items() if not isinstance(v, str) or not v.strip()]
+    assert bad == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_keeps_the_placeholders(language: str) -> None:
+    """Each string has the same {placeholders} as the English one."""
+    english = _leaves(STRINGS)
+    translated = _leaves(_load(TRANSLATIONS / f"{language}.json"))
+    wrong = {
+        ".".join(path): (_placeholders(text), _placeholders(translated[path]))
+        for path, text in english.items()
+        if path in translated and _placeholders(text) != _placeholders(translated[path])
+    }
+    assert wrong == {}
+
+
+def test_english_values_are_non_empty_strings() -> None:
+    """strings.json itself: every value is text."""
+    bad = [".".join(p) for p, v in _leaves(STRINGS).items() if not isinstance(v, str) or not v]
+    assert bad == []
+
+
+# --- entities ----------------------------------------------------------------
+
+PLATFORMS = {
+    "sensor": SENSORS,
+    "binary_sensor": BINARY_SENSORS,
+    "switch": SWITCHES,
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_entity_names_exist(platform: str) -> None:
+    """Every description's translation_key has a name with its placeholders."""
+    strings = STRINGS["entity"].get(platform, {})
+    problems: list[str] = []
+    for description in PLATFORMS[platform]:
+        key = description.translation_key
+        if key is None:
+            problems.append(f"{description.key}: no translation_key")
+            continue
+        name = strings.get(key, {}).get("name")
+        if not isinstance(name, str):
+            problems.append(f"entity.{platform}.{key}.name missing")
+            continue
+        wanted = set(description.translation_placeholders or {})
+        if _placeholders(name) != wanted:
+            problems.append(f"entity.{platform}.{key}.name: {_placeholders(name)} != {wanted}")
+        options = getattr(description, "options", None)
+        if options is not None:
+            states = set(strings[key].get("state", {}))
+            if states != set(options):
+                problems.append(f"entity.{platform}.{key}.state: {states} != {set(options)}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_no_unused_entity_strings(platform: str) -> None:
+    """Every entity string belongs to a description."""
+    used = {d.translation_key for d in PLATFORMS[platform]}
+    assert sorted(set(STRINGS["entity"].get(platform, {})) - used) == []
+    assert set(STRINGS["entity"]) <= set(PLATFORMS)
+
+
+def test_states_only_for_enum_sensors() -> None:
+    """Only sensors with options have translated states."""
+    with_options = {d.translation_key for d in SENSORS if d.options is not None}
+    with_states = {k for k, v in STRINGS["entity"]["sensor"].items() if "state" in v}
+    assert with_states == with_options
+
+
+def test_indicator_attribute_states() -> None:
+    """The indicators' colour and pattern attributes have every value translated."""
+    indicators = {k: v for k, v in STRINGS["entity"]["sensor"].items() if "state_attributes" in v}
+    assert set(indicators) == {"pv_indicator", "grid_indicator", "battery_indicator"}
+    for attributes in (v["state_attributes"] for v in indicators.values()):
+        assert set(attributes) == {"colour", "pattern", "reason"}
+        assert set(attributes["colour"]["state"]) == {c.value for c in ind.Colour}
+        assert set(attributes["pattern"]["state"]) == {p.value for p in ind.Pattern}
+
+
+# --- devices -----------------------------------------------------------------
+
+INVERTER = InverterConfig(
+    unit_id=1,
+    serial="SERIAL1",
+    model="SigenStor",
+    firmware="V1",
+    pv_string_count=2,
+    pack_count=1,
+    dc_charger=True,
+)
+PLANT = PlantConfig(
+    serial="SERIAL1", inverters=(INVERTER,), ac_chargers=(AcChargerConfig(unit_id=2),)
+)
+
+
+@pytest.mark.parametrize("role", list(DeviceRole))
+def test_device_names_exist(role: DeviceRole) -> None:
+    """Each device the integration makes has a name with its placeholders."""
+    assert str(role) in STRINGS["device"]
+    for unit in units_for(PLANT, role):
+        info = device_info(PLANT, unit, role)
+        name = STRINGS["device"][info["translation_key"]]["name"]
+        assert _placeholders(name) == set(info.get("translation_placeholders") or {})
+
+
+def test_no_unused_device_strings() -> None:
+    """Every device string is a role."""
+    assert set(STRINGS["device"]) == {str(r) for r in DeviceRole}
+
+
+# --- exceptions and repair issues -------------------------------------------
+
+
+def _dict_keys(node: ast.expr, scope: ast.AST) -> set[str] | None:
+    """The keys of a dict literal, following names assigned in scope; None if unknown."""
+    if isinstance(node, ast.Name):
+        for assign in ast.walk(scope):
+            if isinstance(assign, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == node.id for t in assign.targets
+            ):
+                return _dict_keys(assign.value, scope)
+        return None
+    if not isinstance(node, ast.Dict):
+        return None
+    keys: set[str] = set()
+    for key, value in zip(node.keys, node.values, strict=True):
+        if key is None:  # {**other}
+            spread = _dict_keys(value, scope)
+            if spread is None:
+                return None
+            keys |= spread
+        elif isinstance(key, ast.Constant) and isinstance(key.value, str):
+            keys.add(key.value)
+        else:
+            return None
+    return keys
+
+
+def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
+    """(section, key, where, placeholder keys) of every translated exception and issue."""
+    found = []
+    for path in sorted(INTEGRATION.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            keywords = {k.arg: k.value for k in call.keywords if k.arg}
+            key = keywords.get("translation_key")
+            if not isinstance(key, ast.Constant):
+                continue
+            func = call.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called == "async_create_issue":
+                section = "issues"
+            elif "translation_domain" in keywords:
+                section = "exceptions"
+            else:
+                continue  # an entity or device description: checked above
+            scope = next(
+                (f for f in functions if f.lineno <= call.lineno <= (f.end_lineno or 0)), tree
+            )
+            placeholders = keywords.get("translation_placeholders")
+            keys = set() if placeholders is None else _dict_keys(placeholders, scope)
+            where = f"{path.relative_to(INTEGRATION)}:{call.lineno}"
+            found.append((section, key.value, where, keys))
+    return found
+
+
+def test_translation_key_literals_found() -> None:
+    """The AST search finds what a plain grep of the three raising modules finds."""
+    grep = set()
+    for name in ("coordinator.py", "switch.py", "__init__.py"):
+        grep |= set(re.findall(r'translation_key="(\w+)"', _source(name)))
+    grep -= {d.translation_key for d in SWITCHES}  # the switch's entity name
+    assert grep
+    assert {key for _, key, _, _ in _translated_calls()} == grep
+
+
+def test_exceptions_and_issues_exist() -> None:
+    """Every raised exception and repair issue has its strings and placeholders."""
+    problems = []
+    for section, key, where, keys in _translated_calls():
+        strings = STRINGS.get(section, {}).get(key)
+        if strings is None:
+            problems.append(f"{where}: {section}.{key} missing")
+            continue
+        used = set().union(*(_placeholders(text) for text in strings.values()))
+        if keys is not None and used != keys:
+            problems.append(f"{where}: {section}.{key} placeholders {used} != {keys}")
+    assert problems == []
+
+
+def test_no_unused_exception_or_issue_strings() -> None:
+    """Every exception and issue string is raised somewhere."""
+    used = {(section, key) for section, key, _, _ in _translated_calls()}
+    defined = {(s, k) for s in ("exceptions", "issues") for k in STRINGS.get(s, {})}
+    assert sorted(defined - used) == []
+
+
+# --- config flow -------------------------------------------------------------
+
+CONFIG_FLOW = _source("config_flow.py")
+
+
+def _flow_errors() -> set[str]:
+    errors = set(re.findall(r'errors\[[^\]]+\]\s*=\s*"(\w+)"', CONFIG_FLOW))
+    return errors | set(re.findall(r'\{\s*"base"\s*:\s*"(\w+)"\s*\}', CONFIG_FLOW))
+
+
+def _flow_aborts() -> set[str]:
+    reasons = set(re.findall(r'reason\s*=\s*"(\w+)"', CONFIG_FLOW))
+    # Home Assistant's own abort reasons behind these helpers.
+    configured = ("_abort_if_unique_id_configured(", "_async_abort_entries_match(")
+    if any(helper in CONFIG_FLOW for helper in configured):
+        reasons.add("already_configured")
+    if "async_update_reload_and_abort(" in CONFIG_FLOW:
+        reasons.add("reconfigure_successful")
+    return reasons
+
+
+def test_config_flow_errors_exist() -> None:
+    """Every error the flow sets is under config.error."""
+    errors = _flow_errors()
+    assert errors
+    assert sorted(errors - set(STRINGS["config"]["error"])) == []
+
+
+def test_config_flow_aborts_exist() -> None:
+    """Every abort reason, including Home Assistant's, is under config.abort."""
+    reasons = _flow_aborts()
+    assert {"already_configured", "reconfigure_successful"} <= reasons
+    assert sorted(reasons - set(STRINGS["config"]["abort"])) == []
+
+
+def test_no_unused_config_flow_strings() -> None:
+    """Every error and abort string can be shown."""
+    assert sorted(set(STRINGS["config"]["error"]) - _flow_errors()) == []
+    assert sorted(set(STRINGS["config"]["abort"]) - _flow_aborts()) == []
+
+
+def test_config_flow_steps_exist() -> None:
+    """Every step the flows show, and every menu option, has strings."""
+    steps = set(re.findall(r'step_id\s*=\s*"(\w+)"', CONFIG_FLOW))
+    assert steps
+    defined = set(STRINGS["config"]["step"]) | set(STRINGS["options"]["step"])
+    assert sorted(steps - defined) == []
+    for options in re.findall(r"menu_options\s*=\s*\[([^\]]*)\]", CONFIG_FLOW):
+        menu = set(re.findall(r'"(\w+)"', options))
+        assert menu == set(STRINGS["config"]["step"]["user"]["menu_options"])
+
+
+@pytest.mark.parametrize("flow", ["config", "options"])
+def test_every_field_has_a_description(flow: str) -> None:
+    """Each step explains every field it asks for."""
+    missing = [
+        f"{flow}.step.{step_id}.data_description.{field}"
+        for step_id, step in STRINGS[flow]["step"].items()
+        for field in step.get("data", {})
+        if field not in step.get("data_description", {})
+    ]
+    extra = [
+        f"{flow}.step.{step_id}.data_description.{field}"
+        for step_id, step in STRINGS[flow]["step"].items()
+        for field in step.get("data_description", {})
+        if field not in step.get("data", {})
+    ]
+    assert missing == []
+    assert extra == []
