@@ -78,3 +78,14 @@ def test_quality_scale_is_honest() -> None:
         else:
             assert rule["status"] in {"todo", "exempt"}, name
             assert rule["comment"], name
+
+
+def test_brand_icon() -> None:
+    """An original icon (not the vendor's trademark) at the sizes brands use."""
+    from PIL import Image  # noqa: PLC0415
+
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(INTEGRATION / "brand" / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)
+            assert image.mode == "RGBA"
