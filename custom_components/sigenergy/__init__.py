@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
@@ -41,9 +40,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
     try:
         io_support = await _probe_io(client, plant)
         runtime = _runtime(hass, entry, client, plant, io_support)
-        await asyncio.gather(
-            *(c.async_config_entry_first_refresh() for c in runtime.coordinators.values())
-        )
+        # Fastest first: what it reads along the way spares the slower ones requests.
+        for coordinator in runtime.coordinators.values():
+            await coordinator.async_config_entry_first_refresh()
     except SigenergyError as err:
         await client.close()
         raise ConfigEntryNotReady(
@@ -94,6 +93,9 @@ def _runtime(
         PollGroup.ENERGY: SigenergyCoordinator(hass, entry, client, PollGroup.ENERGY),
         PollGroup.SETTINGS: SettingsCoordinator(hass, entry, client, plant),
     }
+    ordered = list(coordinators.values())
+    for index, coordinator in enumerate(ordered):
+        coordinator.slower = ordered[index + 1 :]
     coordinators[PollGroup.DETAIL].io_units = {
         unit: s for unit, s in io_support.items() if s.dry_contacts or s.digital_inputs
     }
@@ -103,7 +105,7 @@ def _runtime(
     want_enabled(hass, runtime, Platform.SENSOR, sensor.SENSORS)
     want_enabled(hass, runtime, Platform.BINARY_SENSOR, binary_sensor.BINARY_SENSORS)
     # The indicators read the plant's grid status next to each inverter's values.
-    coordinators[PollGroup.REALTIME].want(PLANT_UNIT_ID, ("grid_status",))
+    coordinators[PollGroup.DETAIL].want(PLANT_UNIT_ID, ("grid_status",))
     coordinators[PollGroup.ENERGY].guarded = {d.registers[0] for d in sensor.SENSORS if d.lifetime}
     return runtime
 

@@ -72,7 +72,7 @@ def _alarm(key: str, register: str, role: DeviceRole) -> SigenergyBinarySensorEn
     return SigenergyBinarySensorEntityDescription(
         key=key,
         translation_key=key,
-        group=PollGroup.REALTIME,
+        group=PollGroup.REALTIME if role is DeviceRole.PLANT else PollGroup.DETAIL,
         role=role,
         registers=(register,),
         device_class=BinarySensorDeviceClass.PROBLEM,
@@ -123,7 +123,7 @@ BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
     SigenergyBinarySensorEntityDescription(
         key="battery_charging",
         translation_key="battery_charging",
-        group=PollGroup.REALTIME,
+        group=PollGroup.DETAIL,
         role=DeviceRole.BATTERY,
         registers=("ess_power",),
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
@@ -133,7 +133,7 @@ BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
     SigenergyBinarySensorEntityDescription(
         key="battery_discharging",
         translation_key="battery_discharging",
-        group=PollGroup.REALTIME,
+        group=PollGroup.DETAIL,
         role=DeviceRole.BATTERY,
         registers=("ess_power",),
         device_class=BinarySensorDeviceClass.RUNNING,

@@ -46,6 +46,10 @@ type PlantData = dict[int, UnitValues]
 type SigenergyConfigEntry = ConfigEntry[SigenergyRuntimeData]
 
 FIRMWARE = BY_KEY["firmware_version"]
+FRESH_SHARE = 0.6
+"""A value another poll read within this share of a poll's interval is fresh enough for it.
+
+Below 1 so that a poll never takes its own previous reading for a new one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +143,8 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.wanted: dict[int, set[Register]] = {}
         self.io_units: dict[int, IoSupport] = {}
         self.guarded: set[str] = set()
+        self.slower: list[SigenergyCoordinator] = []
+        """Coordinators whose registers may ride along in this one's reads."""
         self.guard = CounterGuard()
         self.last_error: str | None = None
         self._guard_notes: set[tuple[int, str]] = set()
@@ -164,8 +170,12 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
 
     async def _read(self) -> PlantData:
         data: PlantData = {}
+        interval = self.update_interval.total_seconds() if self.update_interval else 0.0
         for unit_id, registers in sorted(self.wanted.items()):
-            data[unit_id] = await self.client.read(unit_id, registers)
+            optional = {r for c in self.slower for r in c.wanted.get(unit_id, ())}
+            data[unit_id] = await self.client.read(
+                unit_id, registers, optional=optional, max_age=FRESH_SHARE * interval
+            )
         for unit_id, support in sorted(self.io_units.items()):
             values = data.setdefault(unit_id, {})
             if support.dry_contacts:
@@ -277,7 +287,7 @@ class SettingsCoordinator(SigenergyCoordinator):
         LOGGER.info("Inverter %s firmware changed from %s to %s", unit_id, old, new)
         self.firmware[unit_id] = new
         # New firmware may support registers the old one refused, or not.
-        self.client.planner.forget(unit_id)
+        self.client.forget(unit_id)
         registry = dr.async_get(self.hass)
         device = registry.async_get_device(identifiers={(DOMAIN, self.serials[unit_id])})
         if device is not None:

@@ -92,6 +92,12 @@ class Backoff:
         return base / 2 + rand() * base / 2
 
 
+def _consume(task: asyncio.Task[Any]) -> None:
+    """Retrieve the outcome of a request, so that one given up on logs no warning."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _monotonic() -> float:
     return time.monotonic()  # looked up at each call, so that test clocks apply
 
@@ -137,6 +143,7 @@ class SigenergyClient:
         self._next_attempt = 0.0
         self._inflight: asyncio.Task[Any] | None = None
         self._modbus: AsyncModbusTcpClient | None = None
+        self._cache: dict[tuple[int, str], tuple[Value | None, float]] = {}
 
     # -- connection ---------------------------------------------------------
 
@@ -215,14 +222,28 @@ class SigenergyClient:
         async with self._lock:
             modbus = await self._ensure_connected()
             self.stats.requests += 1
-            self._inflight = asyncio.ensure_future(call(modbus))
+            inflight = self._inflight = asyncio.ensure_future(call(modbus))
+            inflight.add_done_callback(_consume)
             try:
-                response = await asyncio.wait_for(self._inflight, wait)
-            except TimeoutError as err:
+                # Not asyncio.wait_for: pymodbus turns the cancellation of a
+                # request into a ModbusIOException, which wait_for passes on
+                # instead of a TimeoutError, and which would also swallow a
+                # caller's cancellation.
+                done, _ = await asyncio.wait((inflight,), timeout=wait)
+            except asyncio.CancelledError:
+                inflight.cancel()
                 self._drop()
+                self._inflight = None
+                raise
+            if not done:
+                inflight.cancel()
+                self._drop()
+                self._inflight = None
                 self.stats.timeouts += 1
                 msg = f"no reply from unit {unit_id} within {wait} s"
-                raise SigenergyTimeoutError(msg) from err
+                raise SigenergyTimeoutError(msg)
+            try:
+                response = inflight.result()
             except ModbusIOException as err:
                 self._drop()
                 if "No response" in str(err):
@@ -233,11 +254,8 @@ class SigenergyClient:
                     msg = f"connection to {self.host}:{self.port} lost"
                     raise SigenergyConnectionError(msg) from err
                 raise SigenergyProtocolError(str(err)) from err
-            except asyncio.CancelledError as err:
+            except asyncio.CancelledError as err:  # cancelled by the connection loss
                 self._drop()
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise
                 msg = f"connection to {self.host}:{self.port} lost"
                 raise SigenergyConnectionError(msg) from err
             except (ConnectionException, ModbusException, OSError) as err:
@@ -288,17 +306,45 @@ class SigenergyClient:
 
     # -- planned reads ------------------------------------------------------
 
-    async def read(self, unit_id: int, registers: Iterable[Register]) -> dict[str, Value | None]:
+    async def read(
+        self,
+        unit_id: int,
+        registers: Iterable[Register],
+        *,
+        optional: Iterable[Register] = (),
+        max_age: float | None = None,
+    ) -> dict[str, Value | None]:
         """Read registers of one unit with the fewest requests.
 
         Returns each supported register's decoded value (``None`` where the
         device reports no reading). Registers the unit does not support are
         left out, and learned, so later plans skip them.
+
+        ``optional`` registers are read too where they fit into the same
+        requests, and remembered; a later read with ``max_age`` takes any
+        register read at most that many seconds ago from memory instead of
+        asking the device again.
         """
+        wanted = list(registers)
         values: dict[str, Value | None] = {}
-        for block in self.planner.plan(unit_id, registers):
-            await self._read_block(block, values)
-        return values
+        missing = []
+        now = self._clock()
+        for register in wanted:
+            hit = self._cache.get((unit_id, register.key)) if max_age is not None else None
+            if hit is not None and now - hit[1] <= max_age:  # type: ignore[operator]
+                values[register.key] = hit[0]
+            else:
+                missing.append(register)
+        if missing:
+            for block in self.planner.plan(unit_id, missing, optional):
+                await self._read_block(block, values)
+        return {r.key: values[r.key] for r in wanted if r.key in values}
+
+    def forget(self, unit_id: int) -> None:
+        """Forget what was learned and read of a unit (its firmware changed)."""
+        self.planner.forget(unit_id)
+        for key in [k for k in self._cache if k[0] == unit_id]:
+            del self._cache[key]
 
     async def _read_block(self, block: ReadBlock, values: dict[str, Value | None]) -> bool:
         """Read one block into ``values``; True when it was read whole."""
@@ -317,9 +363,12 @@ class SigenergyClient:
             if left_whole and right_whole:
                 self.planner.mark_unbridgeable(block.unit_id, left, right)
             return False
+        now = self._clock()
         for register in block.registers:
             offset = register.address - block.address
-            values[register.key] = decode(register, words[offset : offset + register.count])
+            value = decode(register, words[offset : offset + register.count])
+            values[register.key] = value
+            self._cache[block.unit_id, register.key] = (value, now)
         return True
 
     # -- writes -------------------------------------------------------------

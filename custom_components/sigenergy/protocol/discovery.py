@@ -230,7 +230,10 @@ async def identify_plant(
         except SigenergyConnectionError:
             # A silent unit id: the device times out for ids it does not have.
             continue
-        if inverter is not None and inverter.serial not in inverters:
+        if inverter is None:
+            continue
+        known = inverters.get(inverter.serial)
+        if known is None or inverter.unit_id < known.unit_id:  # ids may come in any order
             inverters[inverter.serial] = inverter
     return PlantInfo(
         host=client.host,

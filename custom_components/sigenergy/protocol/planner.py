@@ -38,6 +38,19 @@ def _table_addresses() -> frozenset[int]:
 TABLE_ADDRESSES = _table_addresses()
 
 
+def _position(register: Register) -> tuple[RegisterKind, int]:
+    return register.kind, register.address
+
+
+def _within(run: list[Register], register: Register) -> bool:
+    first, last = run[0], run[-1]
+    return (
+        register.kind is first.kind
+        and first.address <= register.address
+        and register.end <= last.end
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReadBlock:
     """One read request: a contiguous run of registers on one unit."""
@@ -62,25 +75,88 @@ class ReadPlanner:
     _unsupported: dict[int, set[str]] = field(default_factory=dict)
     _unbridgeable: dict[tuple[int, RegisterKind], set[int]] = field(default_factory=dict)
 
-    def plan(self, unit_id: int, registers: Iterable[Register]) -> list[ReadBlock]:
-        """Return the fewest reads covering the readable, supported registers."""
+    def plan(
+        self,
+        unit_id: int,
+        registers: Iterable[Register],
+        optional: Iterable[Register] = (),
+    ) -> list[ReadBlock]:
+        """Return the fewest reads covering the readable, supported registers.
+
+        ``optional`` registers ride along where they fit into those reads
+        without adding one: a poll that reads a block anyway refreshes what a
+        slower poll would otherwise ask for separately.
+        """
+        wanted = self._sorted(unit_id, registers)
+        runs: list[list[Register]] = []
+        for register in wanted:
+            if runs and self._extends(unit_id, runs[-1], register):
+                runs[-1].append(register)
+            else:
+                runs.append([register])
+        extra = [r for r in self._sorted(unit_id, optional) if r not in set(wanted)]
+        if extra and runs:
+            self._absorb(unit_id, runs, extra)
+        return [self._block(unit_id, run) for run in runs]
+
+    def _sorted(self, unit_id: int, registers: Iterable[Register]) -> list[Register]:
         unsupported = self._unsupported.get(unit_id, set())
-        wanted = sorted(
+        return sorted(
             {r for r in registers if r.access.readable and r.key not in unsupported},
             key=lambda r: (r.kind, r.address),
         )
-        blocks: list[ReadBlock] = []
-        run: list[Register] = []
-        for register in wanted:
-            if run and self._extends(unit_id, run, register):
-                run.append(register)
+
+    def _absorb(self, unit_id: int, runs: list[list[Register]], extra: list[Register]) -> None:
+        """Grow each run over optional registers, forwards then backwards, never adding a run."""
+        taken: set[Register] = set()
+        for index, run in enumerate(runs):
+            limit = runs[index + 1][0] if index + 1 < len(runs) else None
+            self._grow_forward(unit_id, run, extra, limit, taken)
+        for index, run in enumerate(runs):
+            floor = runs[index - 1][-1] if index else None
+            self._grow_backward(unit_id, run, extra, floor, taken)
+        for run in runs:  # optional registers that lie inside a read come free
+            inside = [r for r in extra if r not in taken and _within(run, r)]
+            taken.update(inside)
+            run.extend(inside)
+            run.sort(key=lambda r: r.address)
+
+    def _grow_forward(
+        self,
+        unit_id: int,
+        run: list[Register],
+        extra: list[Register],
+        limit: Register | None,
+        taken: set[Register],
+    ) -> None:
+        for register in extra:
+            if register in taken or _position(register) < (run[-1].kind, run[-1].end):
                 continue
-            if run:
-                blocks.append(self._block(unit_id, run))
-            run = [register]
-        if run:
-            blocks.append(self._block(unit_id, run))
-        return blocks
+            if limit is not None and (register.kind, register.end) > _position(limit):
+                return
+            if not self._extends(unit_id, run, register):
+                return
+            run.append(register)
+            taken.add(register)
+
+    def _grow_backward(
+        self,
+        unit_id: int,
+        run: list[Register],
+        extra: list[Register],
+        floor: Register | None,
+        taken: set[Register],
+    ) -> None:
+        for register in reversed(extra):
+            if register in taken or (register.kind, register.end) > _position(run[0]):
+                continue
+            if floor is not None and _position(register) < (floor.kind, floor.end):
+                return
+            fits = run[-1].end - register.address <= self.max_registers
+            if not fits or not self._extends(unit_id, [register], run[0]):
+                return
+            run.insert(0, register)
+            taken.add(register)
 
     def _extends(self, unit_id: int, run: list[Register], register: Register) -> bool:
         first, last = run[0], run[-1]
