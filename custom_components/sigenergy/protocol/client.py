@@ -248,7 +248,7 @@ class SigenergyClient:
                 self._drop()
                 if "No response" in str(err):
                     self.stats.timeouts += 1
-                    msg = f"no reply from unit {unit_id} within {self.timeout} s"
+                    msg = f"no reply from unit {unit_id} in time"
                     raise SigenergyTimeoutError(msg) from err
                 if "cancelled" in str(err):
                     msg = f"connection to {self.host}:{self.port} lost"

@@ -240,7 +240,7 @@ async def identify_plant(
         port=client.port,
         max_active_power=_number(plant.get("plant_max_active_power")),
         inverters=tuple(sorted(inverters.values(), key=lambda i: i.unit_id)),
-        ac_chargers=tuple(chargers),
+        ac_chargers=tuple(sorted(chargers, key=lambda c: c.unit_id)),
     )
 
 
@@ -250,8 +250,6 @@ async def _probe_ac_charger(
     try:
         values = await read_group(client, unit_id, AC_CHARGER_IDENTITY, timeout)
     except (SigenergyDeviceError, SigenergyConnectionError):
-        return None
-    if values.get("ac_charger_system_state") is None:
         return None
     return AcChargerInfo(unit_id=unit_id, rated_power=_number(values.get("ac_charger_rated_power")))
 
