@@ -1,0 +1,422 @@
+"""What a poll costs the inverter: the benchmark behind docs/PERFORMANCE.md.
+
+Run it with ``scripts/bench`` (options: ``scripts/bench --help``). It is not
+part of the test suite: it measures, it does not assert.
+
+The real integration runs in the real Home Assistant of
+pytest-homeassistant-custom-component against the simulator over loopback
+TCP. The simulator runs in a thread of its own with its own event loop, so
+that its response latency is real and the Home Assistant loop's CPU time is
+the integration's alone. Every count comes from the device side (the
+simulator's own counters), not from the client's bookkeeping.
+
+Steady state is driven poll by poll on a virtual clock: the coordinators are
+refreshed in the order and at the intervals Home Assistant would fire them
+over a 10 minute window, and the client's clock follows that schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import platform
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest.mock import patch
+
+import pymodbus
+import pytest
+import pytest_socket
+from homeassistant.const import __version__ as ha_version
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sigenergy import binary_sensor, sensor, switch
+from custom_components.sigenergy.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy.const import DOMAIN, POLL_INTERVALS, PollGroup
+from custom_components.sigenergy.coordinator import SigenergyRuntimeData
+from custom_components.sigenergy.entity import targets, unique_id_for
+from custom_components.sigenergy.protocol.planner import ReadPlanner
+from simulator import PlantSimulator
+
+LATENCY = float(os.environ.get("BENCH_LATENCY", "0.015"))
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1,2,4,8,16").split(",")]
+WINDOW = 600
+"""Seconds of steady state to drive (two settings polls)."""
+OUTPUT = os.environ.get("BENCH_OUTPUT", "docs/PERFORMANCE.md")
+ORDER = [PollGroup.REALTIME, PollGroup.DETAIL, PollGroup.ENERGY, PollGroup.SETTINGS]
+START = 1782036000.0  # 2026-06-21 10:00 UTC
+
+
+class ThreadedSimulator:
+    """A simulator serving from its own thread and event loop."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Start the thread and the simulator in it."""
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sim = PlantSimulator(**kwargs)
+        self.call(self.sim.start(host="127.0.0.1", port=0))
+
+    def call(self, coro: Any) -> Any:
+        """Run a coroutine in the simulator's loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    @property
+    def requests(self) -> int:
+        """Requests served so far."""
+        return self.sim.stats.requests
+
+    @property
+    def registers(self) -> int:
+        """Registers returned so far."""
+        return self.sim.stats.registers_read
+
+    def close(self) -> None:
+        """Stop the simulator and its thread."""
+        self.call(self.sim.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@dataclass
+class PollCost:
+    """Device-side cost of the polls of one coordinator over the window."""
+
+    polls: int = 0
+    requests: int = 0
+    registers: int = 0
+    per_poll: list[int] = field(default_factory=list)
+
+    def add(self, requests: int, registers: int) -> None:
+        """Count one poll."""
+        self.polls += 1
+        self.requests += requests
+        self.registers += registers
+        self.per_poll.append(requests)
+
+
+@dataclass
+class Result:
+    """One scenario's numbers."""
+
+    name: str
+    inverters: int
+    entities: int
+    startup_requests: int = 0
+    startup_seconds: float = 0.0
+    polls: dict[PollGroup, PollCost] = field(default_factory=dict)
+    bounds: dict[PollGroup, int] = field(default_factory=dict)
+    steady_rps: float = 0.0
+    bound_rps: float = 0.0
+    realtime_wall: float = 0.0
+    realtime_requests: int = 0
+    realtime_cpu: float = 0.0
+    memory_kib: float = 0.0
+
+
+RESULTS: list[Result] = []
+
+
+@contextmanager
+def virtual_clock(runtime: SigenergyRuntimeData) -> Iterator[Callable[[float], None]]:
+    """Let the client's clock follow the bench's schedule."""
+    now = [time.monotonic()]
+    client = runtime.client
+    original = client._clock
+    client._clock = lambda: now[0]
+    try:
+
+        def advance(seconds: float) -> None:
+            now[0] += seconds
+
+        yield advance
+    finally:
+        client._clock = original
+
+
+def lower_bound(runtime: SigenergyRuntimeData, group: PollGroup) -> int:
+    """Fewest reads of <= 124 registers covering one poll's registers, with no sharing.
+
+    The planner's greedy cover is the optimum (tests/protocol/test_planner
+    checks it against an independent dynamic programme); coils and discrete
+    inputs cost one read each, being other function codes.
+    """
+    coordinator = runtime.coordinators[group]
+    planner = ReadPlanner()
+    reads = sum(len(planner.plan(unit, regs)) for unit, regs in coordinator.wanted.items())
+    for support in coordinator.io_units.values():
+        reads += support.dry_contacts + support.digital_inputs
+    return reads
+
+
+def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Create every entity the plant can have, enabled, before setup (as a user would)."""
+    registry = er.async_get(hass)
+    plant = _plant_config(entry)
+    for platform_name, descriptions in (
+        ("sensor", sensor.SENSORS),
+        ("binary_sensor", binary_sensor.BINARY_SENSORS),
+        ("switch", switch.SWITCHES),
+    ):
+        for description, unit in targets(plant, descriptions):
+            registry.async_get_or_create(
+                platform_name,
+                DOMAIN,
+                unique_id_for(plant, unit, description.key),
+                config_entry=entry,
+            )
+
+
+def _plant_config(entry: MockConfigEntry) -> Any:
+    from custom_components.sigenergy.coordinator import PlantConfig  # noqa: PLC0415
+
+    return PlantConfig.from_entry(entry)
+
+
+async def run_scenario(
+    hass: HomeAssistant, name: str, inverters: int, *, everything: bool, share: bool
+) -> Result:
+    """Set up the integration against a fresh plant and measure it."""
+    sim = ThreadedSimulator(
+        inverters=inverters, latency=LATENCY, auto_advance=False, start_time=START, seed=inverters
+    )
+    try:
+        plant = await identify(sim.sim.host, sim.sim.port)
+        entry = MockConfigEntry(
+            domain=DOMAIN, title=_title(plant), unique_id=plant.serial, data=_entry_data(plant)
+        )
+        entry.add_to_hass(hass)
+        if everything:
+            enable_everything(hass, entry)
+        result = Result(name=name, inverters=inverters, entities=0)
+        patches = (
+            [] if share else [patch("custom_components.sigenergy.coordinator.FRESH_SHARE", -1.0)]
+        )
+        for p in patches:
+            p.start()
+        try:
+            await _measure(hass, entry, sim, result, share=share)
+        finally:
+            for p in patches:
+                p.stop()
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.config_entries.async_remove(entry.entry_id)
+            await hass.async_block_till_done()
+    finally:
+        sim.close()
+    RESULTS.append(result)
+    return result
+
+
+async def _measure(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim: ThreadedSimulator,
+    result: Result,
+    *,
+    share: bool,
+) -> None:
+    gc.collect()
+    tracemalloc.start(25)
+    before = tracemalloc.take_snapshot()
+    requests, started = sim.requests, time.perf_counter()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result.startup_seconds = time.perf_counter() - started
+    result.startup_requests = sim.requests - requests
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    ours = [tracemalloc.Filter(True, "*custom_components/sigenergy/*", all_frames=True)]
+    grown = after.filter_traces(ours).compare_to(before.filter_traces(ours), "filename")
+    result.memory_kib = sum(s.size_diff for s in grown) / 1024
+    result.entities = len(
+        [
+            e
+            for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+            if not e.disabled
+        ]
+    )
+    runtime: SigenergyRuntimeData = entry.runtime_data
+    if not share:
+        for coordinator in runtime.coordinators.values():
+            coordinator.slower = []
+    result.bounds = {g: lower_bound(runtime, g) for g in ORDER}
+    result.polls = {g: PollCost() for g in ORDER}
+    realtime: list[tuple[float, float, int]] = []
+    with virtual_clock(runtime) as advance:
+        for t in range(5, WINDOW + 1, 5):
+            advance(5)
+            for group in ORDER:
+                if t % int(POLL_INTERVALS[group].total_seconds()):
+                    continue
+                coordinator = runtime.coordinators[group]
+                requests, registers = sim.requests, sim.registers
+                cpu, wall = time.thread_time(), time.perf_counter()
+                await coordinator.async_refresh()
+                wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+                assert coordinator.last_update_success, coordinator.last_error
+                result.polls[group].add(sim.requests - requests, sim.registers - registers)
+                if group is PollGroup.REALTIME:
+                    realtime.append((wall, cpu, sim.requests - requests))
+    result.steady_rps = sum(c.requests for c in result.polls.values()) / WINDOW
+    result.realtime_wall = sum(w for w, _, _ in realtime) / len(realtime)
+    result.realtime_cpu = sum(c for _, c, _ in realtime) / len(realtime)
+    result.realtime_requests = round(sum(n for _, _, n in realtime) / len(realtime))
+    result.bound_rps = sum(result.bounds[g] / POLL_INTERVALS[g].total_seconds() for g in ORDER)
+
+
+@pytest.fixture(autouse=True)
+def _sockets(socket_enabled: None, enable_custom_integrations: None) -> None:
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+
+
+async def test_default_entities(hass: HomeAssistant) -> None:
+    """One inverter, the default entity set: the headline numbers."""
+    await run_scenario(hass, "1 inverter, default entities", 1, everything=False, share=True)
+
+
+async def test_before_sharing(hass: HomeAssistant) -> None:
+    """The same without reads shared between polls: the design before."""
+    await run_scenario(
+        hass,
+        "1 inverter, default entities, no sharing between polls",
+        1,
+        everything=False,
+        share=False,
+    )
+
+
+async def test_all_entities(hass: HomeAssistant) -> None:
+    """One inverter with every optional entity enabled."""
+    await run_scenario(hass, "1 inverter, every entity enabled", 1, everything=True, share=True)
+
+
+@pytest.mark.parametrize("everything", [False, True], ids=["default", "all"])
+@pytest.mark.parametrize("inverters", SIZES)
+async def test_scaling(hass: HomeAssistant, inverters: int, everything: bool) -> None:
+    """Plants of 1-16 inverters, default entities and all entities (a fresh Home Assistant each)."""
+    which = "every entity enabled" if everything else "default entities"
+    await run_scenario(
+        hass, f"{inverters} inverters, {which}", inverters, everything=everything, share=True
+    )
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}"
+
+
+def write_report() -> str:
+    """Write docs/PERFORMANCE.md from the results."""
+    lines = [
+        "# Performance: what a poll costs the inverter",
+        "",
+        "Written by `scripts/bench` (see `bench/run_bench.py`); numbers from the simulator's own",
+        "counters, i.e. the device side. Do not edit by hand: run `scripts/bench` again.",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"- Python {platform.python_version()}, Home Assistant {ha_version}, pymodbus {pymodbus.__version__}",
+        f"- Simulated device latency: {LATENCY * 1000:.0f} ms a request; steady state over {WINDOW} s",
+        "  of polls at the default intervals (5 s, 30 s, 60 s, 5 min).",
+        "- *Bound*: the fewest reads of <= 124 registers that cover one poll's registers (the",
+        "  planner's greedy cover, which the tests check against an exact optimum), plus one",
+        "  read each for coils and discrete inputs. *Measured* can be below the bound because",
+        "  a poll takes values another poll read moments ago in the same request.",
+        "",
+    ]
+    for result in RESULTS:
+        lines += _scenario(result)
+    lines += _scaling()
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(OUTPUT) or ".", exist_ok=True)
+    with open(OUTPUT, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return text
+
+
+def _scenario(result: Result) -> list[str]:
+    if result.inverters != 1 or "inverters," in result.name:
+        return []
+    lines = [
+        f"## {result.name}",
+        "",
+        f"{result.entities} enabled entities.",
+        "",
+        "| poll | every | requests / poll | registers / poll | bound | measured / bound |",
+        "|---|---|---|---|---|---|",
+    ]
+    for group in ORDER:
+        cost = result.polls[group]
+        per_poll = cost.requests / max(cost.polls, 1)
+        bound = result.bounds[group]
+        ratio = per_poll / bound if bound else 0.0
+        lines.append(
+            f"| {group} | {int(POLL_INTERVALS[group].total_seconds())} s | {_fmt(per_poll)} "
+            f"(min {min(cost.per_poll)}, max {max(cost.per_poll)}) | {_fmt(cost.registers / max(cost.polls, 1), 1)} "
+            f"| {bound} | {_fmt(ratio)} |"
+        )
+    expected = result.realtime_requests * LATENCY
+    lines += [
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| steady state | **{_fmt(result.steady_rps, 3)} requests/s** (bound without sharing: {_fmt(result.bound_rps, 3)}) |",
+        f"| startup | {result.startup_requests} requests, {_fmt(result.startup_seconds)} s to all entities available |",
+        (
+            f"| realtime poll wall time (mean) | {_fmt(result.realtime_wall * 1000, 1)} ms for "
+            f"{result.realtime_requests} requests "
+            f"= {_fmt(result.realtime_wall / expected if expected else 0)} x requests x latency |"
+        ),
+        f"| realtime poll CPU on the event loop (mean) | {_fmt(result.realtime_cpu * 1000, 2)} ms |",
+        f"| memory held by the integration after setup | {_fmt(result.memory_kib, 0)} KiB |",
+        "",
+    ]
+    return lines
+
+
+def _scaling() -> list[str]:
+    rows = [r for r in RESULTS if "inverters," in r.name]
+    if not rows:
+        return []
+    lines = [
+        "## Scaling",
+        "",
+        (
+            "| plant | entities | startup requests | steady requests/s | added per inverter "
+            "| realtime poll | detail poll requests | memory |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    base: dict[bool, Result] = {}
+    for r in rows:
+        everything = "every" in r.name
+        first = base.setdefault(everything, r)
+        added = (
+            _fmt((r.steady_rps - first.steady_rps) / (r.inverters - first.inverters), 3)
+            if r.inverters != first.inverters
+            else "-"
+        )
+        detail = r.polls[PollGroup.DETAIL]
+        lines.append(
+            f"| {r.name} | {r.entities} | {r.startup_requests} | {_fmt(r.steady_rps, 3)} | "
+            f"{added} | {_fmt(r.realtime_wall * 1000, 1)} ms / "
+            f"{r.realtime_requests} req | {_fmt(detail.requests / max(detail.polls, 1), 1)} | "
+            f"{_fmt(r.memory_kib, 0)} KiB |"
+        )
+    return [*lines, ""]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    if RESULTS:
+        print(write_report())
