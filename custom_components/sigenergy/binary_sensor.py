@@ -15,7 +15,13 @@ from homeassistant.const import EntityCategory
 
 from .const import PollGroup
 from .coordinator import input_key
-from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .entity import (
+    DeviceRole,
+    SigenergyEntity,
+    SigenergyEntityDescription,
+    has_battery,
+    targets,
+)
 from .protocol.contacts import DIGITAL_INPUTS
 from .protocol.enums import ALARM_TABLES, GridSensorStatus, GridStatus
 
@@ -82,10 +88,6 @@ def _alarm(key: str, register: str, role: DeviceRole) -> SigenergyBinarySensorEn
     )
 
 
-def _has_battery(unit: Any) -> bool:
-    return bool(unit.has_battery)
-
-
 def _digital_input(index: int) -> SigenergyBinarySensorEntityDescription:
     key = input_key(index)
     return SigenergyBinarySensorEntityDescription(
@@ -128,7 +130,7 @@ BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
         registers=("ess_power",),
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
         is_on_fn=_power_sign("ess_power", 1),
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     SigenergyBinarySensorEntityDescription(
         key="battery_discharging",
@@ -138,7 +140,7 @@ BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
         registers=("ess_power",),
         device_class=BinarySensorDeviceClass.RUNNING,
         is_on_fn=_power_sign("ess_power", -1),
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     *(_alarm(f"plant_alarm_{n}_active", f"plant_alarm_{n}", DeviceRole.PLANT) for n in range(1, 8)),
     *(_alarm(f"alarm_{n}_active", f"alarm_{n}", DeviceRole.INVERTER) for n in range(1, 6)),

@@ -59,6 +59,11 @@ class SigenergyEntityDescription(EntityDescription):
     """Whether the unit (plant, inverter or AC charger config) has this entity."""
 
 
+def has_battery(unit: Any) -> bool:
+    """Whether an inverter has battery packs (for ``has_fn``)."""
+    return bool(unit.has_battery)
+
+
 def units_for(plant: PlantConfig, role: DeviceRole) -> Iterator[Unit]:
     """The units whose devices have this role."""
     if role is DeviceRole.PLANT:

@@ -30,6 +30,7 @@ from .entity import (
     SigenergyEntity,
     SigenergyEntityDescription,
     Unit,
+    has_battery,
     targets,
 )
 from .protocol import indicators as ind
@@ -112,7 +113,7 @@ def _power(
         translation_key=kw.pop("translation_key", key),
         group=_pace(role, group),
         role=role,
-        registers=(register,),
+        registers=kw.pop("registers", (register,)),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
@@ -151,7 +152,7 @@ def _measure(  # noqa: PLR0913, PLR0917 - a description is many fields
 ) -> SigenergySensorEntityDescription:
     return SigenergySensorEntityDescription(
         key=key,
-        translation_key=key,
+        translation_key=kw.pop("translation_key", key),
         group=group,
         role=role,
         registers=(register,),
@@ -264,47 +265,38 @@ def _pv_strings() -> list[SigenergySensorEntityDescription]:
         def has(unit: Any, n: int = n) -> bool:
             return bool(n <= unit.pv_string_count)
 
-        placeholders = {"string": str(n)}
+        common: dict[str, Any] = {"translation_placeholders": {"string": str(n)}, "has_fn": has}
         descriptions += [
-            SigenergySensorEntityDescription(
-                key=f"pv{n}_voltage",
+            _measure(
+                f"pv{n}_voltage",
+                volts,
+                _PV,
+                SensorDeviceClass.VOLTAGE,
+                UnitOfElectricPotential.VOLT,
+                _DT,
+                1,
                 translation_key="pv_string_voltage",
-                translation_placeholders=placeholders,
-                group=_DT,
-                role=_PV,
-                registers=(volts,),
-                has_fn=has,
-                device_class=SensorDeviceClass.VOLTAGE,
-                state_class=SensorStateClass.MEASUREMENT,
-                native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-                suggested_display_precision=1,
+                **common,
             ),
-            SigenergySensorEntityDescription(
-                key=f"pv{n}_current",
+            _measure(
+                f"pv{n}_current",
+                amps,
+                _PV,
+                SensorDeviceClass.CURRENT,
+                UnitOfElectricCurrent.AMPERE,
+                _DT,
+                2,
                 translation_key="pv_string_current",
-                translation_placeholders=placeholders,
-                group=_DT,
-                role=_PV,
-                registers=(amps,),
-                has_fn=has,
-                device_class=SensorDeviceClass.CURRENT,
-                state_class=SensorStateClass.MEASUREMENT,
-                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-                suggested_display_precision=2,
+                **common,
             ),
-            SigenergySensorEntityDescription(
-                key=f"pv{n}_power",
+            _power(
+                f"pv{n}_power",
+                volts,
+                _PV,
                 translation_key="pv_string_power",
-                translation_placeholders=placeholders,
-                group=_DT,
-                role=_PV,
                 registers=(volts, amps),
-                has_fn=has,
                 value_fn=power,
-                device_class=SensorDeviceClass.POWER,
-                state_class=SensorStateClass.MEASUREMENT,
-                native_unit_of_measurement=UnitOfPower.KILO_WATT,
-                suggested_display_precision=2,
+                **common,
             ),
         ]
     return descriptions
@@ -338,10 +330,6 @@ def _smart_loads() -> list[SigenergySensorEntityDescription]:
             ),
         ]
     return descriptions
-
-
-def _has_battery(unit: Any) -> bool:
-    return bool(unit.has_battery)
 
 
 def _has_dc_charger(unit: Any) -> bool:
@@ -633,9 +621,9 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         PERCENTAGE,
         _DT,
         1,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
-    _power("battery_power", "ess_power", _BAT, has_fn=_has_battery),
+    _power("battery_power", "ess_power", _BAT, has_fn=has_battery),
     SigenergySensorEntityDescription(
         key="battery_state",
         translation_key="battery_state",
@@ -645,7 +633,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=["charging", "discharging", "idle"],
         value_fn=_battery_state,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_soh",
@@ -656,7 +644,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         1,
         entity_category=_DIAG,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_temperature",
@@ -666,7 +654,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         UnitOfTemperature.CELSIUS,
         _DT,
         1,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_max_temperature",
@@ -677,7 +665,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         1,
         entity_registry_enabled_default=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_min_temperature",
@@ -688,7 +676,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         1,
         entity_registry_enabled_default=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_cell_voltage",
@@ -699,7 +687,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         3,
         entity_category=_DIAG,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_max_cell_voltage",
@@ -710,7 +698,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         3,
         entity_registry_enabled_default=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_min_cell_voltage",
@@ -721,7 +709,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _DT,
         3,
         entity_registry_enabled_default=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_available_charge_energy",
@@ -731,7 +719,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         UnitOfEnergy.KILO_WATT_HOUR,
         _DT,
         2,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_available_discharge_energy",
@@ -741,7 +729,7 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         UnitOfEnergy.KILO_WATT_HOUR,
         _DT,
         2,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _measure(
         "battery_rated_capacity",
@@ -752,23 +740,23 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         _ST,
         1,
         entity_category=_DIAG,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
-    _energy("battery_charge_energy", "ess_charge_energy_total", _BAT, has_fn=_has_battery),
-    _energy("battery_discharge_energy", "ess_discharge_energy_total", _BAT, has_fn=_has_battery),
+    _energy("battery_charge_energy", "ess_charge_energy_total", _BAT, has_fn=has_battery),
+    _energy("battery_discharge_energy", "ess_discharge_energy_total", _BAT, has_fn=has_battery),
     _energy(
         "battery_charge_energy_daily",
         "ess_charge_energy_daily",
         _BAT,
         lifetime=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     _energy(
         "battery_discharge_energy_daily",
         "ess_discharge_energy_daily",
         _BAT,
         lifetime=False,
-        has_fn=_has_battery,
+        has_fn=has_battery,
     ),
     # --- DC charger (present when it reports a rated power) ---
     _power("dc_charger_power", "dc_charger_output_power", _DC, has_fn=_has_dc_charger),
