@@ -294,7 +294,7 @@ class SettingsCoordinator(SigenergyCoordinator):
             registry.async_update_device(device.id, sw_version=new)
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SigenergyRuntimeData:
     """What a loaded entry holds: the client, the plant and its coordinators."""
 
