@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 
 from . import binary_sensor, sensor
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
@@ -17,7 +18,7 @@ from .coordinator import (
     SigenergyCoordinator,
     SigenergyRuntimeData,
 )
-from .entity import want_enabled
+from .entity import DeviceRole, device_info, want_enabled
 from .protocol.client import SigenergyClient
 from .protocol.contacts import IoSupport, probe_io
 from .protocol.exceptions import SigenergyError
@@ -54,8 +55,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         await client.close()
         raise
     entry.runtime_data = runtime
+    _register_devices(hass, entry, plant)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _register_devices(hass: HomeAssistant, entry: SigenergyConfigEntry, plant: PlantConfig) -> None:
+    """Create the plant, then its inverters, before any entity names them as parents."""
+    registry = dr.async_get(hass)
+    registry.async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(plant, plant, DeviceRole.PLANT)
+    )
+    for inverter in plant.inverters:
+        registry.async_get_or_create(
+            config_entry_id=entry.entry_id, **device_info(plant, inverter, DeviceRole.INVERTER)
+        )
 
 
 async def _probe_io(client: SigenergyClient, plant: PlantConfig) -> dict[int, IoSupport]:

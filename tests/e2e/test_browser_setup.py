@@ -1,0 +1,230 @@
+"""Add the integration in a real browser, as a user does, and switch a dry contact.
+
+Chromium drives Home Assistant's frontend; Home Assistant runs this
+repository's integration and talks Modbus TCP to the simulator. Nothing is
+patched: what the screenshots in ``artifacts/e2e/`` show is what a user sees.
+
+* *Enter address*: host and port of the simulator, the plant's devices in
+  the device list, then DO1 switched on and off from the inverter's device
+  page, checked on the simulator's coil over Modbus.
+* *Search my network*: the search probes port 502 on the subnets of Home
+  Assistant's enabled network adapters. The simulator listens on
+  127.0.0.1:502 and the loopback adapter is enabled in Settings -> System ->
+  Network, as a user can do (advanced mode); the search then finds it like
+  an inverter on the LAN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.async_api import expect
+from pymodbus.client import AsyncModbusTcpClient
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from playwright.async_api import Page
+
+    from .conftest import Artifacts, HomeAssistant, Simulator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
+
+DEVICES = ("Sigenergy plant", "Inverter 1", "Battery 1")
+SCAN_PORT = 502
+INVERTER_UNIT = 1
+DO1 = "switch.inverter_1_dry_contact_do1"
+
+
+async def read_contacts(sim: Simulator) -> list[bool]:
+    """DO1 and DO2 as the simulated inverter has them: coils 0 and 1 of unit 1."""
+    client = AsyncModbusTcpClient(sim.host, port=sim.port, timeout=3, retries=1)
+    try:
+        assert await client.connect(), f"no Modbus connection to {sim.host}:{sim.port}"
+        result = await client.read_coils(0, count=2, device_id=INVERTER_UNIT)
+        assert not result.isError(), result
+        return list(result.bits[:2])
+    finally:
+        client.close()
+
+
+async def wait_for_contacts(sim: Simulator, expected: list[bool], timeout: float = 15) -> None:
+    """Poll the coils until they are ``expected``."""
+    deadline = time.monotonic() + timeout
+    while (contacts := await read_contacts(sim)) != expected:
+        if time.monotonic() > deadline:
+            pytest.fail(f"coils 0-1 of unit {INVERTER_UNIT} are {contacts}, not {expected}")
+        await asyncio.sleep(0.2)
+
+
+async def start_adding(page: Page, ha: HomeAssistant, artifacts: Artifacts) -> None:
+    """Settings -> Devices & services -> Add integration -> Sigenergy: the flow's menu."""
+    await page.goto(f"{ha.url}/config/integrations/dashboard")
+    add = page.get_by_role("button", name="Add integration")
+    await expect(add).to_be_visible(timeout=60_000)
+    await artifacts.screenshot(page, "integrations")
+    await add.click()
+    await page.get_by_label("Search for a brand name").fill("Sigenergy")
+    brand = page.locator("ha-integration-list-item").filter(has_text="Sigenergy")
+    await expect(brand).to_have_count(1)
+    await artifacts.screenshot(page, "brand-search")
+    await brand.click()
+    await expect(page.get_by_title("Add a Sigenergy plant")).to_be_visible()
+    await expect(page.get_by_text("Search my network")).to_be_visible()
+    await expect(page.get_by_text("Enter address")).to_be_visible()
+    await artifacts.screenshot(page, "menu")
+
+
+async def finish_adding(page: Page, artifacts: Artifacts) -> None:
+    """The flow's last step: the devices it created, with area pickers; finish."""
+    await expect(page.get_by_title("Devices created")).to_be_visible(timeout=60_000)
+    names = page.locator("dialog-data-entry-flow").get_by_label("Device name")
+    await expect(names).to_have_count(4)  # plant, inverter, battery, PV inputs
+    values = [await name.input_value() for name in await names.all()]
+    assert set(DEVICES) <= set(values), values
+    await artifacts.screenshot(page, "devices-created")
+    await page.get_by_role("button", name="Skip and finish").click()
+    await expect(page.get_by_title("Devices created")).to_be_hidden()
+
+
+async def open_device_list(page: Page, artifacts: Artifacts) -> None:
+    """From the dashboard's Sigenergy card to the integration's devices."""
+    card = page.locator("ha-integration-card").filter(has_text="Sigenergy")
+    await expect(card).to_be_visible()
+    await artifacts.screenshot(page, "integration-card")
+    await card.get_by_text("Sigenergy", exact=True).first.click()
+    await expect(page.get_by_role("heading", name="Sigenergy", exact=True)).to_be_visible()
+    await expect(page.get_by_text("Sigenergy SigenStor EC 12.0 TP")).to_be_visible()  # the entry
+    await artifacts.screenshot(page, "integration")
+    await page.get_by_role("link", name="4 devices").click()
+    table = page.locator("ha-data-table")
+    for device in DEVICES:
+        await expect(table.get_by_text(device, exact=True)).to_be_visible()
+    await artifacts.screenshot(page, "device-list")
+
+
+async def test_enter_address(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator, artifacts: Artifacts
+) -> None:
+    """Enter address, see the devices, switch DO1 from the UI onto the plant."""
+    await start_adding(page, home_assistant, artifacts)
+    await page.get_by_text("Enter address").click()
+    await expect(page.get_by_title("Enter the plant's address")).to_be_visible()
+    await page.get_by_label("Host").fill(simulator.host)
+    await page.get_by_label("Port").fill(str(simulator.port))
+    await artifacts.screenshot(page, "address")
+    await page.get_by_role("button", name="Submit").click()
+    await finish_adding(page, artifacts)
+    await open_device_list(page, artifacts)
+
+    await page.locator("ha-data-table").get_by_text("Inverter 1", exact=True).click()
+    await expect(page.get_by_text("SigenStor EC 12.0 TP")).to_be_visible()
+    do1 = page.locator("hui-toggle-entity-row").filter(has_text="Dry contact DO1")
+    toggle = do1.get_by_role("switch")
+    await expect(toggle).not_to_be_checked()
+    assert await read_contacts(simulator) == [False, False]
+    await artifacts.screenshot(page, "inverter")
+
+    await toggle.click()
+    await wait_for_contacts(simulator, [True, False])
+    await expect(toggle).to_be_checked()
+    assert home_assistant.request("GET", f"/api/states/{DO1}")["state"] == "on"
+    await artifacts.screenshot(page, "do1-on")
+
+    await toggle.click()
+    await wait_for_contacts(simulator, [False, False])
+    await expect(toggle).not_to_be_checked()
+    assert home_assistant.request("GET", f"/api/states/{DO1}")["state"] == "off"
+    await artifacts.screenshot(page, "do1-off")
+    assert_clean_log(home_assistant)
+
+
+def assert_clean_log(home_assistant: HomeAssistant) -> None:
+    """Home Assistant reported nothing about the integration: no frame warning, no traceback."""
+    log = home_assistant.process.output()
+    assert "custom integration 'sigenergy' calls" not in log, log
+    assert "Traceback" not in log, log
+
+
+def _adapters_saved(frame: str | bytes) -> bool:
+    """Home Assistant's answer to network/configure with the loopback adapter in it."""
+    try:
+        data = json.loads(frame)
+    except ValueError:
+        return False
+    for message in data if isinstance(data, list) else [data]:
+        result = message.get("result") if isinstance(message, dict) else None
+        if isinstance(result, dict) and "lo" in result.get("configured_adapters", []):
+            return True
+    return False
+
+
+def _port_free(port: int) -> str | None:
+    """None when 127.0.0.1:port can be bound here, else why not."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as err:
+            return str(err)
+    return None
+
+
+async def test_search_my_network(
+    page: Page,
+    home_assistant: HomeAssistant,
+    start_simulator: Callable[..., Simulator],
+    artifacts: Artifacts,
+) -> None:
+    """Search my network finds the plant on port 502 of an enabled adapter."""
+    if (why := _port_free(SCAN_PORT)) is not None:
+        pytest.fail(
+            f"The network search probes port {SCAN_PORT}, so the simulator must listen "
+            f"there, and 127.0.0.1:{SCAN_PORT} cannot be bound ({why}). Run as root, or "
+            "allow it: sudo sysctl net.ipv4.ip_unprivileged_port_start=502",
+            pytrace=False,
+        )
+    simulator = start_simulator(SCAN_PORT)
+
+    # Advanced mode shows the network adapters; enable the loopback one.
+    await page.goto(f"{home_assistant.url}/profile/general")
+    advanced = page.locator("ha-settings-row").filter(has_text="Advanced mode")
+    await advanced.get_by_role("switch").click()
+    await expect(advanced.get_by_role("switch")).to_be_checked()
+    async with page.expect_websocket() as connection:
+        await page.goto(f"{home_assistant.url}/config/network")
+    websocket = await connection.value
+    adapters = page.locator("ha-card").filter(has_text="Network adapter")
+    rows = adapters.locator("ha-settings-row")
+    auto = rows.filter(has_text="Autoconfigure").get_by_role("checkbox")
+    await expect(auto).to_be_checked()
+    await auto.click()
+    loopback = rows.filter(has_text="Adapter: lo").get_by_role("checkbox")
+    await loopback.click()
+    await expect(loopback).to_be_checked()
+    save = adapters.get_by_role("button", name="Save")
+    await save.scroll_into_view_if_needed()
+    await artifacts.screenshot(page, "network-adapters")
+    async with websocket.expect_event("framereceived", _adapters_saved):
+        await save.click()
+    await page.reload()
+    await expect(loopback).to_be_checked()
+
+    await start_adding(page, home_assistant, artifacts)
+    await page.get_by_text("Search my network").click()
+    await expect(page.get_by_title("Sigenergy plants found")).to_be_visible(timeout=60_000)
+    plant = page.get_by_text(f"· {simulator.host}")
+    await expect(plant).to_have_count(1)
+    label = await plant.text_content()
+    assert label is not None
+    assert label.startswith("SigenStor EC 12.0 TP · "), label
+    await plant.click()
+    await artifacts.screenshot(page, "plants-found")
+    await page.get_by_role("button", name="Submit").click()
+    await finish_adding(page, artifacts)
+    await open_device_list(page, artifacts)
