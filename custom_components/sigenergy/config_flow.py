@@ -194,7 +194,7 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         except SigenergyConnectionError:
             errors[CONF_HOST] = "cannot_connect"
         except Exception:  # noqa: BLE001 - the flow must answer, whatever happened
-            LOGGER.exception("Unexpected error identifying %s:%s", host, port)
+            LOGGER.exception("Unexpected error identifying the plant")
             errors["base"] = "unknown"
         return None, errors
 

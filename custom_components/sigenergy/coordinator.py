@@ -30,8 +30,13 @@ from .const import (
 )
 from .protocol.codec import Value
 from .protocol.contacts import DIGITAL_INPUTS, DRY_CONTACTS, IoSupport
-from .protocol.exceptions import SigenergyConnectionError, SigenergyError
-from .protocol.guard import CounterGuard
+from .protocol.exceptions import (
+    SigenergyConnectionError,
+    SigenergyDeviceError,
+    SigenergyError,
+    SigenergyTimeoutError,
+)
+from .protocol.guard import RESETTING_ADDRESSES, CounterGuard
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, Register
 
 if TYPE_CHECKING:
@@ -107,6 +112,10 @@ class PlantConfig:
         )
 
 
+def _plant_first(item: tuple[int, Any]) -> tuple[bool, int]:
+    return item[0] != PLANT_UNIT_ID, item[0]
+
+
 def coil_key(index: int) -> str:
     """Key of dry contact DO1/DO2 (coil 0/1) in a unit's values."""
     return f"do{index + 1}"
@@ -148,6 +157,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.guard = CounterGuard()
         self.last_error: str | None = None
         self._guard_notes: set[tuple[int, str]] = set()
+        self._silent_units: set[int] = set()
 
     def want(self, unit_id: int, keys: tuple[str, ...]) -> None:
         """Add registers to what this coordinator reads for a unit."""
@@ -169,23 +179,59 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         return data
 
     async def _read(self) -> PlantData:
+        """Read every wanted unit; one inverter that does not answer fails only itself.
+
+        The plant (unit 247) is read first: when it does not answer the poll
+        fails at once. An inverter or charger that answers with an exception
+        or not at all, while the plant answers, is left out of the data, so
+        that only its entities become unavailable.
+        """
         data: PlantData = {}
+        failed: dict[int, SigenergyError] = {}
         interval = self.update_interval.total_seconds() if self.update_interval else 0.0
-        for unit_id, registers in sorted(self.wanted.items()):
+        for unit_id, registers in sorted(self.wanted.items(), key=_plant_first):
             optional = {r for c in self.slower for r in c.wanted.get(unit_id, ())}
-            data[unit_id] = await self.client.read(
-                unit_id, registers, optional=optional, max_age=FRESH_SHARE * interval
-            )
+            try:
+                data[unit_id] = await self.client.read(
+                    unit_id, registers, optional=optional, max_age=FRESH_SHARE * interval
+                )
+            except (SigenergyDeviceError, SigenergyTimeoutError) as err:
+                if unit_id == PLANT_UNIT_ID:
+                    raise
+                failed[unit_id] = err
         for unit_id, support in sorted(self.io_units.items()):
+            if unit_id in failed:
+                continue
             values = data.setdefault(unit_id, {})
-            if support.dry_contacts:
-                bits = await self.client.read_coils(unit_id, 0, DRY_CONTACTS)
-                values.update({coil_key(i): b for i, b in enumerate(bits)})
-            if support.digital_inputs:
-                bits = await self.client.read_discrete_inputs(unit_id, 0, DIGITAL_INPUTS)
-                values.update({input_key(i): b for i, b in enumerate(bits)})
+            try:
+                if support.dry_contacts:
+                    bits = await self.client.read_coils(unit_id, 0, DRY_CONTACTS)
+                    values.update({coil_key(i): b for i, b in enumerate(bits)})
+                if support.digital_inputs:
+                    bits = await self.client.read_discrete_inputs(unit_id, 0, DIGITAL_INPUTS)
+                    values.update({input_key(i): b for i, b in enumerate(bits)})
+            except (SigenergyDeviceError, SigenergyTimeoutError) as err:
+                failed[unit_id] = err
+        if failed and not data:
+            raise next(iter(failed.values()))
+        self._note_silent_units(failed)
         self._apply_guard(data)
         return data
+
+    def _note_silent_units(self, failed: dict[int, SigenergyError]) -> None:
+        """Log once when a unit stops answering this poll, and once when it is back."""
+        for unit_id, err in failed.items():
+            if unit_id not in self._silent_units:
+                self._silent_units.add(unit_id)
+                LOGGER.warning(
+                    "Unit %s does not answer the %s poll; its entities are unavailable: %s",
+                    unit_id,
+                    self.group,
+                    err,
+                )
+        for unit_id in self._silent_units - failed.keys():
+            self._silent_units.discard(unit_id)
+            LOGGER.info("Unit %s answers the %s poll again", unit_id, self.group)
 
     def _apply_guard(self, data: PlantData) -> None:
         now = time.monotonic()
@@ -193,7 +239,12 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             for key in self.guarded & values.keys():
                 raw = values[key]
                 reading = float(raw) if isinstance(raw, int | float) else None
-                verdict = self.guard.check((unit_id, key), reading, now)
+                verdict = self.guard.check(
+                    (unit_id, key),
+                    reading,
+                    now,
+                    resettable=key in BY_KEY and BY_KEY[key].address in RESETTING_ADDRESSES,
+                )
                 values[key] = verdict.value
                 note = (unit_id, key)
                 if verdict.reason and verdict.value is None and note not in self._guard_notes:

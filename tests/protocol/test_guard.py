@@ -132,3 +132,14 @@ def test_counters_are_independent() -> None:
     assert guard.last("a") == 5.0
     assert guard.last((1, "b")) == 20.5
     assert guard.last("c") is None
+
+
+def test_only_resetting_counters_are_ever_taken_lower() -> None:
+    """A counter the protocol never resets stays unpublished however long it reads lower."""
+    guard = CounterGuard(accept_reset_after=3)
+    guard.check(KEY, 5000.0, 0.0, resettable=False)
+    for step in range(1, 20):
+        verdict = guard.check(KEY, 1.0 + step, float(step), resettable=False)
+        assert verdict.value is None
+    assert guard.last(KEY) == 5000.0
+    assert guard.check(KEY, 5000.5, 30.0, resettable=False) == Verdict(5000.5)

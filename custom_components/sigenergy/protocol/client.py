@@ -6,8 +6,13 @@ reply before sending the next). Each request has a timeout (1 s by default,
 protocol 4.2). On a timeout or a lost connection the connection is dropped,
 so that a late reply can never be taken for the answer to a later request;
 the next request reconnects, after an exponential, jittered back-off when
-connecting itself keeps failing. A Modbus exception reply is an answer: it
-raises ``SigenergyDeviceError`` and leaves the connection up.
+connecting itself keeps failing. A connection that is accepted but lost
+before it answered anything (a device that resets every connection) counts
+as a failed attempt too. A Modbus exception reply is an answer: it raises
+``SigenergyDeviceError`` and leaves the connection up.
+
+Error messages never name the plant's address: they end up in logs, repair
+issues and diagnostics, which users share.
 """
 
 from __future__ import annotations
@@ -108,7 +113,28 @@ class _TcpClient(AsyncModbusTcpClient):
     ``AsyncModbusTcpClient.connect`` sleeps 0.1 s after every connection (a
     settling time meant for serial lines); a TCP server needs none, and each
     reconnect would pay it.
+
+    A reply that is no Modbus frame (pymodbus cannot decode its function)
+    makes pymodbus raise from inside the event loop's data callback: asyncio
+    logs a traceback and the request waits for its timeout. Here it fails the
+    request in flight instead, which then drops the connection.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ctx = self.ctx
+        parse = ctx.callback_data
+
+        def callback_data(data: bytes, addr: tuple[str, int] | None = None) -> int:
+            try:
+                return int(parse(data, addr))
+            except ModbusIOException as err:
+                future = ctx.response_future
+                if not future.done():
+                    future.set_exception(err)
+                return len(data)
+
+        ctx.callback_data = callback_data  # type: ignore[method-assign]
 
     async def connect(self) -> bool:
         self.ctx.reset_delay()
@@ -141,6 +167,8 @@ class SigenergyClient:
         self._lock = asyncio.Lock()
         self._failures = 0
         self._next_attempt = 0.0
+        self._answered = False
+        """Whether the current connection has answered a request yet."""
         self._inflight: asyncio.Task[Any] | None = None
         self._modbus: AsyncModbusTcpClient | None = None
         self._cache: dict[tuple[int, str], tuple[Value | None, float]] = {}
@@ -166,7 +194,7 @@ class SigenergyClient:
             return self._modbus
         self._drop()
         if (wait := self.retry_in) > 0:
-            msg = f"{self.host}:{self.port} unreachable; next attempt in {wait:.1f} s"
+            msg = f"plant unreachable; next attempt in {wait:.1f} s"
             raise SigenergyConnectionError(msg)
         modbus = _TcpClient(
             self.host,
@@ -185,10 +213,12 @@ class SigenergyClient:
             self._failures += 1
             self.stats.connect_failures += 1
             self._next_attempt = self._clock() + self._backoff.delay(self._failures)
-            msg = f"cannot connect to {self.host}:{self.port}"
+            msg = "cannot connect to the plant"
             raise SigenergyConnectionError(msg)
-        self._failures = 0
+        # The failures are forgotten at the first answer, not here: a device
+        # that accepts connections and drops them must not be hammered.
         self._next_attempt = 0.0
+        self._answered = False
         self.stats.connects += 1
         self._modbus = modbus
         return modbus
@@ -197,6 +227,18 @@ class SigenergyClient:
         if self._modbus is not None:
             self._modbus.close()
             self._modbus = None
+
+    def _lost(self, *, attempt: bool = True) -> None:
+        """Drop a broken connection; one that never answered is a failed ``attempt``."""
+        if attempt and self._modbus is not None and not self._answered:
+            self._failures += 1
+            self._next_attempt = self._clock() + self._backoff.delay(self._failures)
+        self._drop()
+
+    def _answer(self) -> None:
+        """The connection answered: connecting works again."""
+        self._answered = True
+        self._failures = 0
 
     async def connect(self) -> None:
         """Open the connection now (requests also connect on demand)."""
@@ -245,25 +287,27 @@ class SigenergyClient:
             try:
                 response = inflight.result()
             except ModbusIOException as err:
-                self._drop()
+                # A timeout is no failed attempt: a silent unit id times out too.
+                self._lost(attempt="No response" not in str(err))
                 if "No response" in str(err):
                     self.stats.timeouts += 1
                     msg = f"no reply from unit {unit_id} in time"
                     raise SigenergyTimeoutError(msg) from err
                 if "cancelled" in str(err):
-                    msg = f"connection to {self.host}:{self.port} lost"
+                    msg = "connection to the plant lost"
                     raise SigenergyConnectionError(msg) from err
                 raise SigenergyProtocolError(str(err)) from err
             except asyncio.CancelledError as err:  # cancelled by the connection loss
-                self._drop()
-                msg = f"connection to {self.host}:{self.port} lost"
+                self._lost()
+                msg = "connection to the plant lost"
                 raise SigenergyConnectionError(msg) from err
             except (ConnectionException, ModbusException, OSError) as err:
-                self._drop()
-                msg = f"connection to {self.host}:{self.port} failed: {err}"
+                self._lost()
+                msg = f"connection to the plant failed: {err}"
                 raise SigenergyConnectionError(msg) from err
             finally:
                 self._inflight = None
+            self._answer()
         if response.isError():
             self.stats.exception_replies += 1
             code = int(getattr(response, "exception_code", 0))

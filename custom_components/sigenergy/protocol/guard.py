@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+RESETTING_ADDRESSES = range(30228, 30272)
+"""The "new statistics" counters, the only ones the protocol says restart at 0."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -42,8 +45,14 @@ class CounterGuard:
     accept_reset_after: int = 10
     _tracks: dict[object, _Track] = field(default_factory=dict)
 
-    def check(self, key: object, value: float | None, now: float) -> Verdict:
-        """Return the value to publish for a counter read at ``now`` (seconds)."""
+    def check(
+        self, key: object, value: float | None, now: float, *, resettable: bool = True
+    ) -> Verdict:
+        """Return the value to publish for a counter read at ``now`` (seconds).
+
+        Only a ``resettable`` counter (see ``RESETTING_ADDRESSES``) may ever be
+        taken lower; any other stays unpublished while it reads lower.
+        """
         if value is None:
             return Verdict(None, "no reading")
         track = self._tracks.get(key)
@@ -51,6 +60,8 @@ class CounterGuard:
             self._tracks[key] = _Track(value, now)
             return Verdict(value)
         if value < track.value:
+            if not resettable:
+                return Verdict(None, f"went back from {track.value} to {value}")
             return self._lower(key, track, value, now)
         track.lower_run.clear()
         hours = max(now - track.at, 0.0) / 3600

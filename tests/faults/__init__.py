@@ -1,0 +1,1 @@
+"""Fault injection: the integration under faults of the network and the plant."""

@@ -1,0 +1,158 @@
+"""Security and privacy: nothing written unasked, nothing personal in diagnostics or logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING
+
+import pytest
+from homeassistant.config_entries import SOURCE_DHCP
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.sigenergy import config_flow
+from custom_components.sigenergy.const import DOMAIN
+from tests.faults.conftest import advance
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+    from simulator import PlantSimulator
+
+THREE = pytest.mark.parametrize("simulator_options", [{"inverters": 3}])
+MAC = "0c47a9912345"
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    """pymodbus' frame dumps at DEBUG would only slow the tests down."""
+    logger = logging.getLogger("pymodbus")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
+
+
+def _secrets(hass: HomeAssistant, simulator: PlantSimulator) -> list[str]:
+    """What must never appear in clear: serials, the address, the location."""
+    host, port = simulator.host, simulator.port
+    return [
+        *(simulator.serial(unit) for unit in simulator.inverter_ids),
+        host,
+        f"{host}:{port}",
+        f"('{host}', {port})",
+        MAC,
+        "0C:47:A9:91:23:45",
+        str(hass.config.latitude),
+        str(hass.config.longitude),
+    ]
+
+
+@THREE
+async def test_no_write_in_a_whole_day(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """24 simulated hours of polling, no automation: the plant never receives a write."""
+    requests = simulator.stats.requests
+    await advance(hass, freezer, 300, 24 * 12, simulator)
+    assert simulator.stats.requests > requests + 24 * 12  # it did poll all day
+    assert simulator.stats.writes == []
+    assert simulator.stats.by_function.keys() <= {0x01, 0x02, 0x03, 0x04}
+    assert loaded.runtime_data.client.stats.writes == 0
+
+
+@THREE
+async def test_diagnostics_hold_nothing_personal(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An entry added by DHCP discovery, healthy and then failing: no secret in clear."""
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(config_flow, "DEFAULT_PORT", simulator.port)
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": SOURCE_DHCP},
+            data=DhcpServiceInfo(ip=simulator.host, hostname="sigenstor", macaddress=MAC),
+        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    await hass.async_block_till_done()
+    secrets = _secrets(hass, simulator)
+    healthy = json.dumps(await get_diagnostics_for_config_entry(hass, hass_client, entry))
+    await simulator.stop()
+    await advance(hass, freezer, 5, 3)
+    failing = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert failing["coordinators"]["realtime"]["last_error"]  # the failure is there
+    for text in (healthy, json.dumps(failing)):
+        leaks = [secret for secret in secrets if secret in text]
+        assert not leaks, leaks
+    await simulator.start(simulator.host, simulator.port)
+    await advance(hass, freezer, 5, 3)
+
+
+@THREE
+async def test_logs_hold_nothing_personal(
+    hass: HomeAssistant,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Setup, polls, an outage at start and one later, recovery: no secret at INFO and above.
+
+    The simulator's own log (the test's device, not the integration) is left out.
+    """
+    plant = await config_flow.identify(simulator.host, simulator.port)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=config_flow._title(plant),
+        unique_id=plant.serial,
+        data=config_flow._entry_data(plant),
+    )
+    entry.add_to_hass(hass)
+    await simulator.stop()  # the first setup fails: "not ready yet", then a retry
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await simulator.start(simulator.host, simulator.port)
+    await advance(hass, freezer, 60, 2, simulator)
+    assert entry.runtime_data.coordinators["realtime"].last_update_success
+    await advance(hass, freezer, 5, 12, simulator)
+    await simulator.stop()
+    await advance(hass, freezer, 5, 12, simulator)
+    await simulator.start(simulator.host, simulator.port)
+    await advance(hass, freezer, 5, 24, simulator)
+    secrets = _secrets(hass, simulator)
+    records = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.INFO and not r.name.startswith("simulator")
+    ]
+    assert any("Error fetching sigenergy realtime data" in r.getMessage() for r in records)
+    leaks = {
+        (r.name, r.levelname, r.getMessage())
+        for r in records
+        if any(secret in r.getMessage() for secret in secrets)
+    }
+    # pymodbus itself logs each refused connection attempt with the address
+    # ("Failed to connect [Errno 111] Connect call failed ('host', port)", at
+    # WARNING). That is the library's log, not the integration's; the
+    # back-off keeps it to one line every 5-10 s while the plant is down.
+    library = {leak for leak in leaks if leak[0] == "pymodbus.logging"}
+    assert all(leak[2].startswith("Failed to connect") for leak in library), library
+    assert not leaks - library, sorted(leaks - library)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
