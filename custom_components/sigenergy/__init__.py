@@ -118,8 +118,6 @@ def _runtime(
     )
     want_enabled(hass, runtime, Platform.SENSOR, sensor.SENSORS)
     want_enabled(hass, runtime, Platform.BINARY_SENSOR, binary_sensor.BINARY_SENSORS)
-    # The indicators read the plant's grid status next to each inverter's values.
-    coordinators[PollGroup.DETAIL].want(PLANT_UNIT_ID, ("grid_status",))
     coordinators[PollGroup.ENERGY].guarded = {d.registers[0] for d in sensor.SENSORS if d.lifetime}
     return runtime
 

@@ -353,8 +353,3 @@ class SigenergyRuntimeData:
     plant: PlantConfig
     coordinators: dict[PollGroup, SigenergyCoordinator]
     io_support: dict[int, IoSupport] = field(default_factory=dict)
-
-    @property
-    def plant_unit(self) -> int:
-        """The plant's unit id."""
-        return PLANT_UNIT_ID

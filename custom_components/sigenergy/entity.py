@@ -53,6 +53,8 @@ class SigenergyEntityDescription(EntityDescription):
     role: DeviceRole
     registers: tuple[str, ...] = ()
     """Register keys the entity's value comes from."""
+    plant_registers: tuple[str, ...] = ()
+    """Plant (unit 247) register keys the entity reads next to its own unit's."""
     required: tuple[str, ...] | None = None
     """Keys that must have a good reading for the entity to be available (default: all)."""
     has_fn: Callable[[Any], bool] = lambda _unit: True
@@ -118,7 +120,10 @@ def want_enabled(
             description.entity_registry_enabled_default if entry is None else not entry.disabled
         )
         if enabled:
-            runtime.coordinators[description.group].want(unit_id_of(unit), description.registers)
+            coordinator = runtime.coordinators[description.group]
+            coordinator.want(unit_id_of(unit), description.registers)
+            if description.plant_registers:
+                coordinator.want(PLANT_UNIT_ID, description.plant_registers)
 
 
 def plant_identifier(plant: PlantConfig) -> tuple[str, str]:

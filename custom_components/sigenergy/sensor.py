@@ -43,7 +43,7 @@ from .protocol.enums import (
     RemoteEmsControlMode,
     RunningState,
 )
-from .protocol.registers import pv_string_registers
+from .protocol.registers import PLANT_UNIT_ID, pv_string_registers
 
 if TYPE_CHECKING:
     from enum import IntEnum
@@ -228,6 +228,7 @@ def _battery_state(values: Values) -> StateType:
 
 
 _INDICATOR_KEYS = tuple(r.key for r in ind.INVERTER_REGISTERS)
+_INDICATOR_PLANT_KEYS = tuple(r.key for r in ind.PLANT_REGISTERS)
 
 
 def _indicator(
@@ -243,6 +244,7 @@ def _indicator(
         group=_DT,
         role=_INV,
         registers=_INDICATOR_KEYS,
+        plant_registers=_INDICATOR_PLANT_KEYS,
         required=("running_state",),
         device_class=SensorDeviceClass.ENUM,
         options=[s.value for s in states],
@@ -800,10 +802,10 @@ class SigenergySensorEntity(SigenergyEntity, SensorEntity):
 
     @property
     def values(self) -> Values:
-        """The unit's values, with the plant's for indicators that need them."""
+        """The unit's values, with the plant's for entities that read plant registers too."""
         values = super().values
-        if self.entity_description.key.endswith("_indicator"):
-            plant = (self.coordinator.data or {}).get(self.runtime.plant_unit, {})
+        if self.entity_description.plant_registers:
+            plant = (self.coordinator.data or {}).get(PLANT_UNIT_ID, {})
             return {**values, "_plant": plant}
         return values
 
