@@ -22,7 +22,6 @@ from .entity import DeviceRole, device_info, want_enabled
 from .protocol.client import SigenergyClient
 from .protocol.contacts import IoSupport, probe_io
 from .protocol.exceptions import SigenergyError
-from .protocol.registers import PLANT_UNIT_ID
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
