@@ -38,12 +38,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy import binary_sensor, sensor, switch
-from custom_components.sigenergy.config_flow import _entry_data, _title, identify
-from custom_components.sigenergy.const import DOMAIN, POLL_INTERVALS, PollGroup
-from custom_components.sigenergy.coordinator import SigenergyRuntimeData
-from custom_components.sigenergy.entity import targets, unique_id_for
-from custom_components.sigenergy.protocol.planner import ReadPlanner
+from custom_components.sigenergy_modbus import binary_sensor, sensor, switch
+from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
+from custom_components.sigenergy_modbus.coordinator import SigenergyRuntimeData
+from custom_components.sigenergy_modbus.entity import targets, unique_id_for
+from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
 from simulator import PlantSimulator
 
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.015"))
@@ -177,7 +177,7 @@ def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 def _plant_config(entry: MockConfigEntry) -> Any:
-    from custom_components.sigenergy.coordinator import PlantConfig  # noqa: PLC0415
+    from custom_components.sigenergy_modbus.coordinator import PlantConfig  # noqa: PLC0415
 
     return PlantConfig.from_entry(entry)
 
@@ -199,7 +199,7 @@ async def run_scenario(
             enable_everything(hass, entry)
         result = Result(name=name, inverters=inverters, entities=0)
         patches = (
-            [] if share else [patch("custom_components.sigenergy.coordinator.FRESH_SHARE", -1.0)]
+            [] if share else [patch("custom_components.sigenergy_modbus.coordinator.FRESH_SHARE", -1.0)]
         )
         for p in patches:
             p.start()
@@ -236,7 +236,7 @@ async def _measure(
     gc.collect()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    ours = [tracemalloc.Filter(True, "*custom_components/sigenergy/*", all_frames=True)]
+    ours = [tracemalloc.Filter(True, "*custom_components/sigenergy_modbus/*", all_frames=True)]
     grown = after.filter_traces(ours).compare_to(before.filter_traces(ours), "filename")
     result.memory_kib = sum(s.size_diff for s in grown) / 1024
     result.entities = len(

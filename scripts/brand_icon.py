@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-BRAND = Path(__file__).resolve().parents[1] / "custom_components" / "sigenergy" / "brand"
+BRAND = Path(__file__).resolve().parents[1] / "custom_components" / "sigenergy_modbus" / "brand"
 
 
 def draw(size: int) -> Image.Image:

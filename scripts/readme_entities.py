@@ -18,11 +18,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from custom_components.sigenergy.binary_sensor import BINARY_SENSORS  # noqa: E402
-from custom_components.sigenergy.const import POLL_INTERVALS  # noqa: E402
-from custom_components.sigenergy.protocol.registers import BY_KEY, PLANT_UNIT_ID  # noqa: E402
-from custom_components.sigenergy.sensor import SENSORS  # noqa: E402
-from custom_components.sigenergy.switch import SWITCHES  # noqa: E402
+from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS  # noqa: E402
+from custom_components.sigenergy_modbus.const import POLL_INTERVALS  # noqa: E402
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID  # noqa: E402
+from custom_components.sigenergy_modbus.sensor import SENSORS  # noqa: E402
+from custom_components.sigenergy_modbus.switch import SWITCHES  # noqa: E402
 
 README = ROOT / "README.md"
 _MINUTE = 60
@@ -97,7 +97,7 @@ def _rows(
 
 def render() -> str:
     """The Markdown tables, one per device."""
-    names = json.loads((ROOT / "custom_components/sigenergy/strings.json").read_text())["entity"]
+    names = json.loads((ROOT / "custom_components/sigenergy_modbus/strings.json").read_text())["entity"]
     rows = [
         *_rows("sensor", SENSORS, names),
         *_rows("binary_sensor", BINARY_SENSORS, names),

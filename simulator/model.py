@@ -36,13 +36,13 @@ from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from custom_components.sigenergy.protocol import enums
-from custom_components.sigenergy.protocol.registers import PLANT_UNIT_ID, DeviceKind
+from custom_components.sigenergy_modbus.protocol import enums
+from custom_components.sigenergy_modbus.protocol.registers import PLANT_UNIT_ID, DeviceKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from custom_components.sigenergy.protocol.codec import Value
+    from custom_components.sigenergy_modbus.protocol.codec import Value
 
 KWH_PER_PACK = 8.0
 """Usable capacity of one SigenStor BAT 8.0 pack."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from custom_components.sigenergy.protocol import codec
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol import codec
+from custom_components.sigenergy_modbus.protocol.registers import (
     REGISTERS,
     RESERVED,
     DataType,
@@ -26,7 +26,7 @@ from custom_components.sigenergy.protocol.registers import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from custom_components.sigenergy.protocol.codec import Value
+    from custom_components.sigenergy_modbus.protocol.codec import Value
 
 _TABLE_KIND = {
     "5-1": DeviceKind.PLANT,

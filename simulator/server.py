@@ -27,9 +27,9 @@ from pymodbus.server import ModbusTcpServer
 from pymodbus.server.requesthandler import ServerRequestHandler
 from pymodbus.transaction import TransactionManager
 
-from custom_components.sigenergy.protocol import codec
-from custom_components.sigenergy.protocol.exceptions import SigenergyValueError
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol import codec
+from custom_components.sigenergy_modbus.protocol.exceptions import SigenergyValueError
+from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     MAX_READ_REGISTERS,
     PLANT_UNIT_ID,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from pymodbus.pdu import ModbusPDU
 
-    from custom_components.sigenergy.protocol.codec import Value
+    from custom_components.sigenergy_modbus.protocol.codec import Value
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -284,7 +284,7 @@ http:
 logger:
   default: warning
   logs:
-    custom_components.sigenergy: debug
+    custom_components.sigenergy_modbus: debug
 """
 
 # Onboarding's core_config step would set up met, radio_browser,

@@ -147,7 +147,7 @@ async def test_enter_address(
 def assert_clean_log(home_assistant: HomeAssistant) -> None:
     """Home Assistant reported nothing about the integration: no frame warning, no traceback."""
     log = home_assistant.process.output()
-    assert "custom integration 'sigenergy' calls" not in log, log
+    assert "custom integration 'sigenergy_modbus' calls" not in log, log
     assert "Traceback" not in log, log
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.sigenergy.config_flow import _entry_data, _title, identify
-from custom_components.sigenergy.const import DOMAIN
+from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.const import DOMAIN
 from tests.faults.proxy import FaultProxy
 from tests.faults.report import MEASUREMENTS, write_report
 

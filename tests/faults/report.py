@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-MANIFEST = Path(__file__).parents[2] / "custom_components" / "sigenergy" / "manifest.json"
+MANIFEST = Path(__file__).parents[2] / "custom_components" / "sigenergy_modbus" / "manifest.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

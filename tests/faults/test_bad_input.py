@@ -28,11 +28,11 @@ from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, M
 from pymodbus.server import ModbusTcpServer
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy import config_flow
-from custom_components.sigenergy.const import CONF_READ_ONLY, DOMAIN
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.codec import Value
-from custom_components.sigenergy.protocol.exceptions import (
+from custom_components.sigenergy_modbus import config_flow
+from custom_components.sigenergy_modbus.const import CONF_READ_ONLY, DOMAIN
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.codec import Value
+from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
     SigenergyDeviceError,
     SigenergyError,
@@ -42,8 +42,8 @@ from custom_components.sigenergy.protocol.exceptions import (
     SigenergyUnsupportedError,
     SigenergyValueError,
 )
-from custom_components.sigenergy.protocol.planner import TABLE_ADDRESSES, ReadBlock, ReadPlanner
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol.planner import TABLE_ADDRESSES, ReadBlock, ReadPlanner
+from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     MAX_READ_REGISTERS,
     PLANT_UNIT_ID,

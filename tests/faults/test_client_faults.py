@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.exceptions import (
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
     SigenergyProtocolError,
     SigenergyTimeoutError,
 )
-from custom_components.sigenergy.protocol.registers import BY_KEY, PLANT_UNIT_ID
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator

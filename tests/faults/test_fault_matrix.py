@@ -50,10 +50,10 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.sigenergy.config_flow import _entry_data, _title, identify
-from custom_components.sigenergy.const import DOMAIN, POLL_INTERVALS, PollGroup
-from custom_components.sigenergy.protocol.registers import BY_KEY, PLANT_UNIT_ID, REGISTERS
-from custom_components.sigenergy.sensor import SENSORS
+from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID, REGISTERS
+from custom_components.sigenergy_modbus.sensor import SENSORS
 from tests.faults.conftest import advance, real_monotonic
 from tests.faults.report import MEASUREMENTS, Measurement
 
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 
-    from custom_components.sigenergy.entity import SigenergyEntity
+    from custom_components.sigenergy_modbus.entity import SigenergyEntity
     from simulator import PlantSimulator
     from tests.faults.proxy import FaultProxy
 
@@ -72,8 +72,8 @@ TICK = 5.0
 
 LIFETIME = {d.key for d in SENSORS if d.lifetime}
 POWER_OR_ENERGY = {"power", "energy"}
-GONE = "Error fetching sigenergy {} data"
-BACK = "Fetching sigenergy {} data recovered"
+GONE = "Error fetching sigenergy_modbus {} data"
+BACK = "Fetching sigenergy_modbus {} data recovered"
 BAD_LOG = (
     "Traceback",
     "Task exception was never retrieved",

@@ -15,8 +15,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
-from custom_components.sigenergy import config_flow
-from custom_components.sigenergy.const import DOMAIN
+from custom_components.sigenergy_modbus import config_flow
+from custom_components.sigenergy_modbus.const import DOMAIN
 from tests.faults.conftest import advance
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ async def test_logs_hold_nothing_personal(
         for r in caplog.records
         if r.levelno >= logging.INFO and not r.name.startswith("simulator")
     ]
-    assert any("Error fetching sigenergy realtime data" in r.getMessage() for r in records)
+    assert any("Error fetching sigenergy_modbus realtime data" in r.getMessage() for r in records)
     leaks = {
         (r.name, r.levelname, r.getMessage())
         for r in records

@@ -10,8 +10,8 @@ import pytest
 from homeassistant.const import Platform
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.sigenergy.config_flow import _entry_data, _title, identify
-from custom_components.sigenergy.const import DOMAIN
+from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.const import DOMAIN
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -55,7 +55,7 @@ async def mock_config_entry(simulator: PlantSimulator) -> MockConfigEntry:
 
 @pytest.fixture
 def _only_platforms(platforms: list[Platform]) -> Iterator[None]:
-    with patch("custom_components.sigenergy.PLATFORMS", platforms):
+    with patch("custom_components.sigenergy_modbus.PLATFORMS", platforms):
         yield
 
 

@@ -1,4 +1,4 @@
-"""The automation blueprints in blueprints/automation/sigenergy/.
+"""The automation blueprints in blueprints/automation/sigenergy_modbus/.
 
 Each blueprint is loaded by Home Assistant's own blueprint integration from a
 temporary config directory and driven with plain states: the Sigenergy
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant, ServiceCall
 
-BLUEPRINT_DIR = Path(__file__).parents[2] / "blueprints" / "automation" / "sigenergy"
+BLUEPRINT_DIR = Path(__file__).parents[2] / "blueprints" / "automation" / "sigenergy_modbus"
 BLUEPRINT_FILES = ("solar_surplus.yaml", "soc_window.yaml", "off_grid_shedding.yaml")
 
 EXPORT = "sensor.sigenergy_plant_grid_export_power"
@@ -47,7 +47,7 @@ async def bp_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
     """Home Assistant with a config dir of its own that holds the blueprints."""
     hass.config.config_dir = str(tmp_path)
     await hass.async_add_executor_job(
-        shutil.copytree, BLUEPRINT_DIR, tmp_path / "blueprints" / "automation" / "sigenergy"
+        shutil.copytree, BLUEPRINT_DIR, tmp_path / "blueprints" / "automation" / "sigenergy_modbus"
     )
     return hass
 
@@ -77,7 +77,7 @@ async def use_blueprint(hass: HomeAssistant, path: str, inputs: dict[str, Any]) 
         {
             "automation": {
                 "alias": "under test",
-                "use_blueprint": {"path": f"sigenergy/{path}", "input": inputs},
+                "use_blueprint": {"path": f"sigenergy_modbus/{path}", "input": inputs},
             }
         },
     )

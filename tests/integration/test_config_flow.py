@@ -12,8 +12,8 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy import config_flow
-from custom_components.sigenergy.const import CONF_INVERTERS, CONF_READ_ONLY, DOMAIN
+from custom_components.sigenergy_modbus import config_flow
+from custom_components.sigenergy_modbus.const import CONF_INVERTERS, CONF_READ_ONLY, DOMAIN
 from tests.conftest import start_simulator
 
 if TYPE_CHECKING:
@@ -369,7 +369,7 @@ async def test_reconfigure_same_plant(hass: HomeAssistant, simulator: PlantSimul
         result["flow_id"], {CONF_HOST: "", CONF_PORT: 502}
     )
     assert result["errors"] == {CONF_HOST: "invalid_host"}
-    with patch("custom_components.sigenergy.async_setup_entry", return_value=True):
+    with patch("custom_components.sigenergy_modbus.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
         )
@@ -405,7 +405,7 @@ async def test_options_read_only(hass: HomeAssistant) -> None:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert set(result["data_schema"].schema) == {CONF_READ_ONLY}
-    with patch("custom_components.sigenergy.async_setup_entry", return_value=True):
+    with patch("custom_components.sigenergy_modbus.async_setup_entry", return_value=True):
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_READ_ONLY: True}
         )

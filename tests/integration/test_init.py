@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from custom_components.sigenergy.const import DOMAIN
+from custom_components.sigenergy_modbus.const import DOMAIN
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

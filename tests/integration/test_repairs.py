@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.helpers import issue_registry as ir
 
-from custom_components.sigenergy.const import DOMAIN
+from custom_components.sigenergy_modbus.const import DOMAIN
 from tests.integration.conftest import tick
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from homeassistant.const import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from custom_components.sigenergy.const import CONF_READ_ONLY
+from custom_components.sigenergy_modbus.const import CONF_READ_ONLY
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

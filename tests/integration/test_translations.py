@@ -17,19 +17,19 @@ from typing import Any
 
 import pytest
 
-from custom_components.sigenergy.binary_sensor import BINARY_SENSORS
-from custom_components.sigenergy.coordinator import (
+from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
+from custom_components.sigenergy_modbus.coordinator import (
     AcChargerConfig,
     InverterConfig,
     PlantConfig,
 )
-from custom_components.sigenergy.entity import DeviceRole, device_info, units_for
-from custom_components.sigenergy.protocol import indicators as ind
-from custom_components.sigenergy.sensor import SENSORS
-from custom_components.sigenergy.switch import SWITCHES
+from custom_components.sigenergy_modbus.entity import DeviceRole, device_info, units_for
+from custom_components.sigenergy_modbus.protocol import indicators as ind
+from custom_components.sigenergy_modbus.sensor import SENSORS
+from custom_components.sigenergy_modbus.switch import SWITCHES
 
 ROOT = Path(__file__).parents[2]
-INTEGRATION = ROOT / "custom_components" / "sigenergy"
+INTEGRATION = ROOT / "custom_components" / "sigenergy_modbus"
 TRANSLATIONS = INTEGRATION / "translations"
 LANGUAGES = ("de", "nl")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pymodbus.exceptions import ModbusIOException
 
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.exceptions import (
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
     SigenergyDeviceError,
     SigenergyProtocolError,
@@ -22,7 +22,7 @@ from custom_components.sigenergy.protocol.exceptions import (
     SigenergyValueError,
     SigenergyWriteVerificationError,
 )
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     PLANT_UNIT_ID,
     DeviceKind,
@@ -34,7 +34,7 @@ from tests.conftest import start_simulator
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
-    from custom_components.sigenergy.protocol.registers import Register
+    from custom_components.sigenergy_modbus.protocol.registers import Register
     from simulator import PlantSimulator
 
 PLANT_KEYS = (

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.sigenergy.protocol.client import (
+from custom_components.sigenergy_modbus.protocol.client import (
     DEFAULT_PORT,
     DEFAULT_TIMEOUT,
     Backoff,
     ClientStats,
     SigenergyClient,
 )
-from custom_components.sigenergy.protocol.exceptions import (
+from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
     SigenergyDeviceError,
     SigenergyError,
@@ -26,7 +26,7 @@ from custom_components.sigenergy.protocol.exceptions import (
     SigenergyValueError,
     SigenergyWriteVerificationError,
 )
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     DeviceKind,
     RegisterKind,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.sigenergy.protocol.codec import (
+from custom_components.sigenergy_modbus.protocol.codec import (
     SENTINELS,
     WORDS,
     decode,
@@ -20,8 +20,8 @@ from custom_components.sigenergy.protocol.codec import (
     raw_range,
     words_to_int,
 )
-from custom_components.sigenergy.protocol.exceptions import SigenergyValueError
-from custom_components.sigenergy.protocol.registers import BY_KEY, REGISTERS, DataType
+from custom_components.sigenergy_modbus.protocol.exceptions import SigenergyValueError
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, REGISTERS, DataType
 
 NUMERIC = [DataType.U16, DataType.U32, DataType.U64, DataType.S16, DataType.S32, DataType.BIT16]
 GAINS = [1, 10, 100, 1000]

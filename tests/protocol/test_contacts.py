@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.contacts import IoSupport, probe_io
-from custom_components.sigenergy.protocol.exceptions import (
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.contacts import IoSupport, probe_io
+from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
     SigenergyDeviceError,
 )

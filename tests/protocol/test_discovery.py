@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.discovery import (
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.discovery import (
     NotASigenergyPlantError,
     identify_plant,
     port_open,
@@ -16,8 +16,8 @@ from custom_components.sigenergy.protocol.discovery import (
     probe_plant,
     scan_hosts,
 )
-from custom_components.sigenergy.protocol.exceptions import SigenergyConnectionError
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol.exceptions import SigenergyConnectionError
+from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     DEVICE_UNIT_IDS,
     PLANT_UNIT_ID,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.sigenergy.protocol.enums import (
+from custom_components.sigenergy_modbus.protocol.enums import (
     AC_CHARGER_ALARM_1,
     AC_CHARGER_ALARM_2,
     AC_CHARGER_ALARM_3,
@@ -30,7 +30,7 @@ from custom_components.sigenergy.protocol.enums import (
     RemoteEmsControlMode,
     RunningState,
 )
-from custom_components.sigenergy.protocol.registers import BY_KEY, REGISTERS, Access
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, REGISTERS, Access
 
 from .protocol_data import appendix, register_rows
 

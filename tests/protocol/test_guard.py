@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.sigenergy.protocol.guard import CounterGuard, Verdict
+from custom_components.sigenergy_modbus.protocol.guard import CounterGuard, Verdict
 
 KEY = "pv_energy_total"
 HOUR = 3600.0

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.sigenergy.protocol import indicators as module
-from custom_components.sigenergy.protocol.indicators import (
+from custom_components.sigenergy_modbus.protocol import indicators as module
+from custom_components.sigenergy_modbus.protocol.indicators import (
     INVERTER_REGISTERS,
     PLANT_REGISTERS,
     BatteryIndicator,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-PROTOCOL_DIR = Path(__file__).resolve().parents[2] / "custom_components" / "sigenergy" / "protocol"
+PROTOCOL_DIR = Path(__file__).resolve().parents[2] / "custom_components" / "sigenergy_modbus" / "protocol"
 MODULES = sorted(PROTOCOL_DIR.rglob("*.py"))
 
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from custom_components.sigenergy.protocol.registers import (
+from custom_components.sigenergy_modbus.protocol.registers import (
     BROADCAST_UNIT_ID,
     BY_KEY,
     DEVICE_UNIT_IDS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.sigenergy.protocol.client import SigenergyClient
-from custom_components.sigenergy.protocol.planner import ReadPlanner
-from custom_components.sigenergy.protocol.registers import BY_KEY, REGISTERS, DeviceKind
+from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
+from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, REGISTERS, DeviceKind
 from simulator import PlantSimulator
 
 PLANT = [r for r in REGISTERS if r.device is DeviceKind.PLANT and r.access.readable]

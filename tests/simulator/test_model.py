@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from custom_components.sigenergy.protocol import codec, enums
-from custom_components.sigenergy.protocol.registers import REGISTERS, DataType, DeviceKind
+from custom_components.sigenergy_modbus.protocol import codec, enums
+from custom_components.sigenergy_modbus.protocol.registers import REGISTERS, DataType, DeviceKind
 from simulator import PlantSimulator
 from simulator.model import pv_strings_for
 from simulator.registermap import encode_register

@@ -9,8 +9,8 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusIOException
 
-from custom_components.sigenergy.protocol import codec
-from custom_components.sigenergy.protocol.registers import BY_KEY
+from custom_components.sigenergy_modbus.protocol import codec
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY
 from simulator import PlantSimulator
 
 from .conftest import NOON, TZ, connect

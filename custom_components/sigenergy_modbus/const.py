@@ -7,7 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
-DOMAIN: Final = "sigenergy"
+DOMAIN: Final = "sigenergy_modbus"
 LOGGER = logging.getLogger(__package__)
 
 DEFAULT_PORT: Final = 502
