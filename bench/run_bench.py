@@ -199,7 +199,9 @@ async def run_scenario(
             enable_everything(hass, entry)
         result = Result(name=name, inverters=inverters, entities=0)
         patches = (
-            [] if share else [patch("custom_components.sigenergy_modbus.coordinator.FRESH_SHARE", -1.0)]
+            []
+            if share
+            else [patch("custom_components.sigenergy_modbus.coordinator.FRESH_SHARE", -1.0)]
         )
         for p in patches:
             p.start()

@@ -97,7 +97,9 @@ def _rows(
 
 def render() -> str:
     """The Markdown tables, one per device."""
-    names = json.loads((ROOT / "custom_components/sigenergy_modbus/strings.json").read_text())["entity"]
+    names = json.loads((ROOT / "custom_components/sigenergy_modbus/strings.json").read_text())[
+        "entity"
+    ]
     rows = [
         *_rows("sensor", SENSORS, names),
         *_rows("binary_sensor", BINARY_SENSORS, names),

@@ -42,7 +42,11 @@ from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyUnsupportedError,
     SigenergyValueError,
 )
-from custom_components.sigenergy_modbus.protocol.planner import TABLE_ADDRESSES, ReadBlock, ReadPlanner
+from custom_components.sigenergy_modbus.protocol.planner import (
+    TABLE_ADDRESSES,
+    ReadBlock,
+    ReadPlanner,
+)
 from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     MAX_READ_REGISTERS,

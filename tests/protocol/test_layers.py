@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-PROTOCOL_DIR = Path(__file__).resolve().parents[2] / "custom_components" / "sigenergy_modbus" / "protocol"
+PROTOCOL_DIR = (
+    Path(__file__).resolve().parents[2] / "custom_components" / "sigenergy_modbus" / "protocol"
+)
 MODULES = sorted(PROTOCOL_DIR.rglob("*.py"))
 
 

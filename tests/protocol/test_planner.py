@@ -17,7 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.sigenergy_modbus.protocol.planner import TABLE_ADDRESSES, ReadBlock, ReadPlanner
+from custom_components.sigenergy_modbus.protocol.planner import (
+    TABLE_ADDRESSES,
+    ReadBlock,
+    ReadPlanner,
+)
 from custom_components.sigenergy_modbus.protocol.registers import (
     BY_KEY,
     MAX_READ_REGISTERS,
