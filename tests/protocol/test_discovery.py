@@ -196,7 +196,7 @@ async def test_unit_without_serial_is_not_an_inverter(
     assert simulator.stats.requests == 1  # no counts, no DC charger read
     plant = await identify_plant(client, unit_ids=[1])
     assert plant.inverters == ()
-    assert plant.serial is None
+    assert plant.serial == ""
 
 
 async def test_dc_charger_and_battery_detection(

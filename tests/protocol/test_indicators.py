@@ -9,17 +9,15 @@ import pytest
 
 from custom_components.sigenergy_modbus.protocol import indicators as module
 from custom_components.sigenergy_modbus.protocol.indicators import (
-    INVERTER_REGISTERS,
-    PLANT_REGISTERS,
+    INVERTER_KEYS,
+    PLANT_KEYS,
     BatteryIndicator,
     Colour,
-    CommunicationIndicator,
     GridIndicator,
     Indicators,
     Pattern,
     PvIndicator,
     battery_indicator,
-    communication_indicator,
     grid_indicator,
     indicators,
     pv_indicator,
@@ -374,28 +372,19 @@ def test_battery_indicator(case: tuple[Any, ...]) -> None:
     assert indicator.reason
 
 
-def test_communication_is_always_unknown() -> None:
-    indicator = communication_indicator()
-    assert indicator.state is CommunicationIndicator.UNKNOWN
-    assert indicator.colour is None
-    assert indicator.pattern is None
-    assert indicator.reason
-    assert list(CommunicationIndicator) == [CommunicationIndicator.UNKNOWN]
-
-
 def test_battery_fault_has_no_pattern_and_says_why() -> None:
     indicator = battery_indicator(inverter(alarm_3=1))
     assert indicator.pattern is None
     assert "does not tell" in indicator.reason
 
 
-def test_indicators_all_four() -> None:
+def test_indicators_all_three() -> None:
     result = indicators(inverter(ess_power=-1.0), ON_GRID)
     assert isinstance(result, Indicators)
     assert result.pv.state is PvIndicator.RUNNING
     assert result.grid.state is GridIndicator.ON_GRID
     assert result.battery.state is BatteryIndicator.DISCHARGING
-    assert result.communication.state is CommunicationIndicator.UNKNOWN
+    assert not hasattr(result, "communication")  # no register tells it
 
 
 def test_empty_values() -> None:
@@ -423,16 +412,16 @@ class _Recording(dict[str, Any]):
 
 
 def test_reads_only_declared_registers() -> None:
-    """The coordinator polls INVERTER_REGISTERS/PLANT_REGISTERS; nothing else may be used."""
+    """The coordinator polls INVERTER_KEYS/PLANT_KEYS; nothing else may be used."""
     seen_inverter: set[str] = set()
     seen_plant: set[str] = set()
     for _, values, plant, *_ in GRID_CASES:
         indicators(_Recording(values, seen_inverter), _Recording(plant, seen_plant))
     for _, values, *_ in PV_CASES + BATTERY_CASES:
         indicators(_Recording(values, seen_inverter), _Recording(ON_GRID, seen_plant))
-    assert seen_inverter <= {r.key for r in INVERTER_REGISTERS}
-    assert seen_plant <= {r.key for r in PLANT_REGISTERS}
-    assert {r.key for r in PLANT_REGISTERS} == {"grid_status"}
+    assert seen_inverter <= set(INVERTER_KEYS)
+    assert seen_plant <= set(PLANT_KEYS)
+    assert set(PLANT_KEYS) == {"grid_status"}
 
 
 def _docstring() -> str:
@@ -444,7 +433,7 @@ def _docstring() -> str:
     [
         # Communication: every state of the table.
         "Communication indicator",
-        "Always ``UNKNOWN``",
+        "so there is none here",
         "FE, WLAN, 4G, local app, 4G data plan",
         # Battery red flashing vs red steady.
         '"some batteries faulty" (red flashing)',

@@ -30,15 +30,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .codec import decode
 from .exceptions import SigenergyConnectionError, SigenergyDeviceError, SigenergyError
+from .keys import Key
+from .models import AcChargerInfo, InverterInfo, PlantInfo
 from .registers import BY_KEY, DEVICE_UNIT_IDS, PLANT_UNIT_ID
+from .values import code, number, text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from .client import SigenergyClient
     from .codec import Value
@@ -50,35 +52,35 @@ PROBE_TIMEOUT = 0.25
 PLANT_PROBE = tuple(
     BY_KEY[k]
     for k in (
-        "system_time",
-        "system_time_zone",
-        "ems_work_mode",
-        "grid_sensor_status",
-        "grid_sensor_active_power",
-        "grid_sensor_reactive_power",
-        "grid_status",
-        "plant_max_active_power",
+        Key.SYSTEM_TIME,
+        Key.SYSTEM_TIME_ZONE,
+        Key.EMS_WORK_MODE,
+        Key.GRID_SENSOR_STATUS,
+        Key.GRID_SENSOR_ACTIVE_POWER,
+        Key.GRID_SENSOR_REACTIVE_POWER,
+        Key.GRID_STATUS,
+        Key.PLANT_MAX_ACTIVE_POWER,
     )
 )
 INVERTER_IDENTITY = tuple(
     BY_KEY[k]
     for k in (
-        "model_type",
-        "serial_number",
-        "firmware_version",
-        "rated_active_power",
-        "max_apparent_power",
-        "max_active_power",
-        "max_absorption_power",
-        "rated_battery_capacity",
-        "ess_rated_charge_power",
-        "ess_rated_discharge_power",
+        Key.MODEL_TYPE,
+        Key.SERIAL_NUMBER,
+        Key.FIRMWARE_VERSION,
+        Key.RATED_ACTIVE_POWER,
+        Key.MAX_APPARENT_POWER,
+        Key.MAX_ACTIVE_POWER,
+        Key.MAX_ABSORPTION_POWER,
+        Key.RATED_BATTERY_CAPACITY,
+        Key.ESS_RATED_CHARGE_POWER,
+        Key.ESS_RATED_DISCHARGE_POWER,
     )
 )
-INVERTER_COUNTS = tuple(BY_KEY[k] for k in ("pack_count", "pv_string_count", "mppt_count"))
-DC_CHARGER_RATING = (BY_KEY["dc_charger_rated_charging_power"],)
+INVERTER_COUNTS = tuple(BY_KEY[k] for k in (Key.PACK_COUNT, Key.PV_STRING_COUNT, Key.MPPT_COUNT))
+DC_CHARGER_RATING = (BY_KEY[Key.DC_CHARGER_RATED_CHARGING_POWER],)
 AC_CHARGER_IDENTITY = tuple(
-    BY_KEY[k] for k in ("ac_charger_system_state", "ac_charger_rated_power")
+    BY_KEY[k] for k in (Key.AC_CHARGER_SYSTEM_STATE, Key.AC_CHARGER_RATED_POWER)
 )
 
 
@@ -86,62 +88,8 @@ class NotASigenergyPlantError(SigenergyError):
     """The host answers, but not as a Sigenergy plant (unit 247)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InverterInfo:
-    """An inverter found on the plant."""
-
-    unit_id: int
-    model: str
-    serial: str
-    firmware: str
-    rated_power: float | None
-    battery_capacity: float | None
-    pack_count: int
-    pv_string_count: int
-    mppt_count: int
-    dc_charger: bool = False
-    """A DC charger module reports a rated charging power (31523)."""
-
-    @property
-    def has_battery(self) -> bool:
-        """Whether battery packs are installed under this inverter."""
-        return self.pack_count > 0 or bool(self.battery_capacity)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AcChargerInfo:
-    """An AC charger (EVAC) found on the plant."""
-
-    unit_id: int
-    rated_power: float | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlantInfo:
-    """A plant and the devices behind it."""
-
-    host: str
-    port: int
-    max_active_power: float | None
-    inverters: tuple[InverterInfo, ...]
-    ac_chargers: tuple[AcChargerInfo, ...] = ()
-
-    @property
-    def serial(self) -> str | None:
-        """The plant's identity: the serial of the inverter with the lowest unit id."""
-        return self.inverters[0].serial if self.inverters else None
-
-
-def _text(value: Value | None) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _number(value: Value | None) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _count(value: Value | None) -> int:
-    return int(value) if isinstance(value, int | float) else 0
+def _count(values: Mapping[str, Value | None], key: Key) -> int:
+    return code(values, key) or 0
 
 
 async def read_group(
@@ -171,7 +119,7 @@ async def probe_plant(
     except SigenergyDeviceError as err:
         msg = f"unit {PLANT_UNIT_ID} of {client.host} does not answer as a Sigenergy plant"
         raise NotASigenergyPlantError(msg) from err
-    if values.get("system_time") is None:
+    if code(values, Key.SYSTEM_TIME) is None:
         msg = f"unit {PLANT_UNIT_ID} of {client.host} has no plant registers"
         raise NotASigenergyPlantError(msg)
     return values
@@ -182,27 +130,25 @@ async def probe_inverter(
 ) -> InverterInfo | None:
     """Read an inverter's identity, or None when the unit is not an inverter."""
     identity = await read_group(client, unit_id, INVERTER_IDENTITY, timeout)
-    serial = _text(identity.get("serial_number"))
+    serial = (text(identity, Key.SERIAL_NUMBER) or "").strip()
     if not serial:
         return None
     counts = await read_group(client, unit_id, INVERTER_COUNTS, timeout)
     try:
-        dc_rating = (await read_group(client, unit_id, DC_CHARGER_RATING, timeout)).get(
-            DC_CHARGER_RATING[0].key
-        )
+        dc_charger = await read_group(client, unit_id, DC_CHARGER_RATING, timeout)
     except SigenergyDeviceError:  # firmware or model without DC charger registers
-        dc_rating = None
+        dc_charger = {}
     return InverterInfo(
         unit_id=unit_id,
-        model=_text(identity.get("model_type")),
+        model=(text(identity, Key.MODEL_TYPE) or "").strip(),
         serial=serial,
-        firmware=_text(identity.get("firmware_version")),
-        rated_power=_number(identity.get("rated_active_power")),
-        battery_capacity=_number(identity.get("rated_battery_capacity")),
-        pack_count=_count(counts.get("pack_count")),
-        pv_string_count=_count(counts.get("pv_string_count")),
-        mppt_count=_count(counts.get("mppt_count")),
-        dc_charger=bool(_number(dc_rating)),
+        firmware=(text(identity, Key.FIRMWARE_VERSION) or "").strip(),
+        rated_power=number(identity, Key.RATED_ACTIVE_POWER),
+        battery_capacity=number(identity, Key.RATED_BATTERY_CAPACITY),
+        pack_count=_count(counts, Key.PACK_COUNT),
+        pv_string_count=_count(counts, Key.PV_STRING_COUNT),
+        mppt_count=_count(counts, Key.MPPT_COUNT),
+        dc_charger=bool(number(dc_charger, Key.DC_CHARGER_RATED_CHARGING_POWER)),
     )
 
 
@@ -235,11 +181,13 @@ async def identify_plant(
         known = inverters.get(inverter.serial)
         if known is None or inverter.unit_id < known.unit_id:  # ids may come in any order
             inverters[inverter.serial] = inverter
+    found = tuple(sorted(inverters.values(), key=lambda i: i.unit_id))
     return PlantInfo(
+        serial=found[0].serial if found else "",
         host=client.host,
         port=client.port,
-        max_active_power=_number(plant.get("plant_max_active_power")),
-        inverters=tuple(sorted(inverters.values(), key=lambda i: i.unit_id)),
+        max_active_power=number(plant, Key.PLANT_MAX_ACTIVE_POWER),
+        inverters=found,
         ac_chargers=tuple(sorted(chargers, key=lambda c: c.unit_id)),
     )
 
@@ -251,7 +199,7 @@ async def _probe_ac_charger(
         values = await read_group(client, unit_id, AC_CHARGER_IDENTITY, timeout)
     except (SigenergyDeviceError, SigenergyConnectionError):
         return None
-    return AcChargerInfo(unit_id=unit_id, rated_power=_number(values.get("ac_charger_rated_power")))
+    return AcChargerInfo(unit_id=unit_id, rated_power=number(values, Key.AC_CHARGER_RATED_POWER))
 
 
 async def port_open(host: str, port: int, timeout: float) -> bool:

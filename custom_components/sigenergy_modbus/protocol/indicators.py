@@ -1,4 +1,4 @@
-"""The four front-panel indicators of an inverter, from its register values.
+"""The front-panel indicators of an inverter, from its register values.
 
 The installation guide (chapter 8) describes what each indicator shows; this
 module derives the same states from Modbus registers, so that Home Assistant
@@ -9,7 +9,7 @@ state, the function says so (``UNKNOWN`` with a reason) instead of guessing.
 What the protocol cannot tell:
 
 * Communication indicator: no register reports the link to the management
-  system (FE, WLAN, 4G, local app, 4G data plan). Always ``UNKNOWN``.
+  system (FE, WLAN, 4G, local app, 4G data plan), so there is none here.
 * Battery "some batteries faulty" (red flashing) versus "all batteries
   faulty" (red steady): the inverter has one ESS alarm register (30607) for
   all its packs, so both show as ``FAULTY`` with the colour red and no
@@ -30,7 +30,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .enums import GridStatus, RunningState
-from .registers import BY_KEY
+from .keys import Key
+from .values import POWER_DEADBAND_KW, code, number
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,12 +90,6 @@ class BatteryIndicator(StrEnum):
     FAULTY = "faulty"
 
 
-class CommunicationIndicator(StrEnum):
-    """Communication indicator states."""
-
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True, slots=True)
 class Indicator[S: StrEnum]:
     """One indicator: its state, and the colour and pattern the panel shows."""
@@ -107,34 +102,33 @@ class Indicator[S: StrEnum]:
 
 @dataclass(frozen=True, slots=True)
 class Indicators:
-    """The four indicators of one inverter."""
+    """The three indicators of one inverter that the protocol can tell."""
 
     pv: Indicator[PvIndicator]
     grid: Indicator[GridIndicator]
     battery: Indicator[BatteryIndicator]
-    communication: Indicator[CommunicationIndicator]
 
 
-INVERTER_REGISTERS = tuple(
-    BY_KEY[k]
-    for k in (
-        "running_state",
-        "alarm_1",
-        "alarm_2",
-        "alarm_3",
-        "pv_power",
-        "pv_string_count",
-        "pack_count",
-        "ess_power",
-        "active_power",
-        "max_active_power",
-        "phase_a_voltage",
-        *(f"pv{i}_voltage" for i in range(1, 5)),
-    )
+INVERTER_KEYS: tuple[Key, ...] = (
+    Key.RUNNING_STATE,
+    Key.ALARM_1,
+    Key.ALARM_2,
+    Key.ALARM_3,
+    Key.PV_POWER,
+    Key.PV_STRING_COUNT,
+    Key.PACK_COUNT,
+    Key.ESS_POWER,
+    Key.ACTIVE_POWER,
+    Key.MAX_ACTIVE_POWER,
+    Key.PHASE_A_VOLTAGE,
+    Key.PV1_VOLTAGE,
+    Key.PV2_VOLTAGE,
+    Key.PV3_VOLTAGE,
+    Key.PV4_VOLTAGE,
 )
 """Inverter registers the indicators are derived from."""
 
-PLANT_REGISTERS = (BY_KEY["grid_status"],)
+PLANT_KEYS: tuple[Key, ...] = (Key.GRID_STATUS,)
 """Plant registers the indicators are derived from."""
 
 # PCS alarm 1 (Appendix 2) bits that concern the DC side: low insulation
@@ -152,45 +146,34 @@ _OFF_GRID_PROTECTION = 1 << 4  # Appendix 3 bit 4
 _PV_PRESENT_VOLTS = 20.0
 """A string voltage above this means a PV string is connected (it reads ~0 V otherwise)."""
 _AC_PRESENT_VOLTS = 50.0
-_POWER_DEADBAND_KW = 0.01
+_PV_VOLTAGES = (Key.PV1_VOLTAGE, Key.PV2_VOLTAGE, Key.PV3_VOLTAGE, Key.PV4_VOLTAGE)
 
 
-def _num(values: Mapping[str, Value | None], key: str) -> float | None:
-    value = values.get(key)
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _int(values: Mapping[str, Value | None], key: str) -> int:
-    value = values.get(key)
-    return int(value) if isinstance(value, int | float) else 0
-
-
-def _opt_int(values: Mapping[str, Value | None], key: str) -> int | None:
-    value = values.get(key)
-    return int(value) if isinstance(value, int | float) else None
+def _int(values: Mapping[str, Value | None], key: Key) -> int:
+    return code(values, key) or 0
 
 
 def pv_indicator(inverter: Mapping[str, Value | None]) -> Indicator[PvIndicator]:
     """PV indicator from running state 30578, alarms 30605/30606, PV power 31035 and strings."""
-    if RunningState.parse(_int(inverter, "running_state")) is RunningState.FAULT:
+    if RunningState.parse(_int(inverter, Key.RUNNING_STATE)) is RunningState.FAULT:
         return Indicator(
             PvIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
         )
-    if _int(inverter, "alarm_1") & _DC_ALARM_1 or _int(inverter, "alarm_2") & _DC_ALARM_2:
+    if _int(inverter, Key.ALARM_1) & _DC_ALARM_1 or _int(inverter, Key.ALARM_2) & _DC_ALARM_2:
         return Indicator(
             PvIndicator.DC_FAULT,
             Colour.ORANGE,
             Pattern.FLASHING,
             "a DC-side alarm bit in 30605/30606",
         )
-    if (_num(inverter, "pv_power") or 0.0) > _POWER_DEADBAND_KW:
+    if (number(inverter, Key.PV_POWER) or 0.0) > POWER_DEADBAND_KW:
         return Indicator(
             PvIndicator.RUNNING, Colour.GREEN, Pattern.STEADY, "PV power 31035 above zero"
         )
     # Hybrid inverters have at most 4 strings (31027-31034); on a PV inverter
     # with more, strings 5 and up are not looked at when there is no power.
-    strings = min(_int(inverter, "pv_string_count"), 4)
-    volts = [_num(inverter, f"pv{i}_voltage") or 0.0 for i in range(1, strings + 1)]
+    strings = min(_int(inverter, Key.PV_STRING_COUNT), 4)
+    volts = [number(inverter, key) or 0.0 for key in _PV_VOLTAGES[:strings]]
     if not any(v > _PV_PRESENT_VOLTS for v in volts):
         return Indicator(
             PvIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "no PV string voltage (31027-31034)"
@@ -204,22 +187,22 @@ def grid_indicator(  # noqa: PLR0911 - one return a row of the indicator table
     inverter: Mapping[str, Value | None], plant: Mapping[str, Value | None]
 ) -> Indicator[GridIndicator]:
     """Grid indicator from running state 30578, alarms, grid status 30009 and AC values."""
-    state = RunningState.parse(_int(inverter, "running_state"))
+    state = RunningState.parse(_int(inverter, Key.RUNNING_STATE))
     if state is RunningState.FAULT:
         return Indicator(
             GridIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
         )
-    alarm_2 = _int(inverter, "alarm_2")
-    if _int(inverter, "alarm_1") & _AC_ALARM_1 or alarm_2 & _AC_ALARM_2:
+    alarm_2 = _int(inverter, Key.ALARM_2)
+    if _int(inverter, Key.ALARM_1) & _AC_ALARM_1 or alarm_2 & _AC_ALARM_2:
         return Indicator(
             GridIndicator.AC_FAULT,
             Colour.ORANGE,
             Pattern.FLASHING,
             "an AC-side alarm bit in 30605/30606",
         )
-    grid = GridStatus.parse(_opt_int(plant, "grid_status"))
+    grid = GridStatus.parse(code(plant, Key.GRID_STATUS))
     if grid in (GridStatus.OFF_GRID_AUTO, GridStatus.OFF_GRID_MANUAL):
-        power, limit = _num(inverter, "active_power"), _num(inverter, "max_active_power")
+        power, limit = number(inverter, Key.ACTIVE_POWER), number(inverter, Key.MAX_ACTIVE_POWER)
         if alarm_2 & _OFF_GRID_PROTECTION or (power is not None and limit and power >= limit):
             return Indicator(
                 GridIndicator.OFF_GRID_OVERLOAD,
@@ -230,7 +213,7 @@ def grid_indicator(  # noqa: PLR0911 - one return a row of the indicator table
         return Indicator(
             GridIndicator.OFF_GRID, Colour.BLUE, Pattern.STEADY, "grid status 30009 is off grid"
         )
-    if (_num(inverter, "phase_a_voltage") or 0.0) < _AC_PRESENT_VOLTS:
+    if (number(inverter, Key.PHASE_A_VOLTAGE) or 0.0) < _AC_PRESENT_VOLTS:
         return Indicator(
             GridIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "no AC voltage (31011)"
         )
@@ -248,23 +231,23 @@ def grid_indicator(  # noqa: PLR0911 - one return a row of the indicator table
 
 def battery_indicator(inverter: Mapping[str, Value | None]) -> Indicator[BatteryIndicator]:
     """Battery indicator from pack count 31024, ESS alarm 30607 and ESS power 30599."""
-    if _int(inverter, "pack_count") == 0:
+    if _int(inverter, Key.PACK_COUNT) == 0:
         return Indicator(
             BatteryIndicator.NOT_CONNECTED, Colour.OFF, Pattern.OFF, "pack count 31024 is 0"
         )
-    if _int(inverter, "alarm_3"):
+    if _int(inverter, Key.ALARM_3):
         return Indicator(
             BatteryIndicator.FAULTY,
             Colour.RED,
             None,
             "ESS alarm 30607 set; some or all packs: the protocol does not tell which",
         )
-    power = _num(inverter, "ess_power") or 0.0
-    if power > _POWER_DEADBAND_KW:
+    power = number(inverter, Key.ESS_POWER) or 0.0
+    if power > POWER_DEADBAND_KW:
         return Indicator(
             BatteryIndicator.CHARGING, Colour.GREEN, Pattern.FLASHING, "ESS power 30599 > 0"
         )
-    if power < -_POWER_DEADBAND_KW:
+    if power < -POWER_DEADBAND_KW:
         return Indicator(
             BatteryIndicator.DISCHARGING, Colour.BLUE, Pattern.FLASHING, "ESS power 30599 < 0"
         )
@@ -276,23 +259,12 @@ def battery_indicator(inverter: Mapping[str, Value | None]) -> Indicator[Battery
     )
 
 
-def communication_indicator() -> Indicator[CommunicationIndicator]:
-    """Return the communication indicator: the protocol has no register for it."""
-    return Indicator(
-        CommunicationIndicator.UNKNOWN,
-        None,
-        None,
-        "the Modbus protocol reports nothing about the management-system link",
-    )
-
-
 def indicators(
     inverter: Mapping[str, Value | None], plant: Mapping[str, Value | None]
 ) -> Indicators:
-    """All four indicators of one inverter."""
+    """The indicators of one inverter."""
     return Indicators(
         pv=pv_indicator(inverter),
         grid=grid_indicator(inverter, plant),
         battery=battery_indicator(inverter),
-        communication=communication_indicator(),
     )
