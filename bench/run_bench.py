@@ -24,6 +24,7 @@ import platform
 import threading
 import time
 import tracemalloc
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,10 +40,12 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sigenergy_modbus import binary_sensor, sensor, switch
-from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
-from custom_components.sigenergy_modbus.coordinator import SigenergyRuntimeData
+from custom_components.sigenergy_modbus.coordinator import PlantFeatures, SigenergyRuntimeData
 from custom_components.sigenergy_modbus.entity import targets, unique_id_for
+from custom_components.sigenergy_modbus.protocol.contacts import IoSupport
+from custom_components.sigenergy_modbus.protocol.models import PlantInfo
 from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
 from simulator import PlantSimulator
 
@@ -161,25 +164,25 @@ def lower_bound(runtime: SigenergyRuntimeData, group: PollGroup) -> int:
 def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Create every entity the plant can have, enabled, before setup (as a user would)."""
     registry = er.async_get(hass)
-    plant = _plant_config(entry)
+    plant = PlantInfo.from_data(str(entry.unique_id), entry.data)
+    # Whatever the plant turns out to have: registry entries of entities it
+    # lacks are never used.
+    everything = PlantFeatures(
+        io_support=defaultdict(lambda: IoSupport(dry_contacts=True, digital_inputs=True)),
+        smart_loads=frozenset(range(1, 25)),
+    )
     for platform_name, descriptions in (
         ("sensor", sensor.SENSORS),
         ("binary_sensor", binary_sensor.BINARY_SENSORS),
         ("switch", switch.SWITCHES),
     ):
-        for description, unit in targets(plant, descriptions):
+        for description, unit in targets(plant, everything, descriptions):
             registry.async_get_or_create(
                 platform_name,
                 DOMAIN,
                 unique_id_for(plant, unit, description.key),
                 config_entry=entry,
             )
-
-
-def _plant_config(entry: MockConfigEntry) -> Any:
-    from custom_components.sigenergy_modbus.coordinator import PlantConfig  # noqa: PLC0415
-
-    return PlantConfig.from_entry(entry)
 
 
 async def run_scenario(
@@ -192,7 +195,7 @@ async def run_scenario(
     try:
         plant = await identify(sim.sim.host, sim.sim.port)
         entry = MockConfigEntry(
-            domain=DOMAIN, title=_title(plant), unique_id=plant.serial, data=_entry_data(plant)
+            domain=DOMAIN, title=entry_title(plant), unique_id=plant.serial, data=plant.as_data()
         )
         entry.add_to_hass(hass)
         if everything:

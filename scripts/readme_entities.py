@@ -1,7 +1,7 @@
 """Generate the README's entity tables from the entity descriptions.
 
-    .venv/bin/python scripts/readme_entities.py          # rewrite README.md
-    .venv/bin/python scripts/readme_entities.py --check  # exit 1 when out of date
+    python scripts/readme_entities.py          # rewrite README.md (scripts/generate does)
+    python scripts/readme_entities.py --check  # exit 1 when out of date
 
 The tables sit between ``<!-- entities:start -->`` and ``<!-- entities:end -->``;
 tests/integration/test_readme.py fails when they no longer match the code.
@@ -10,7 +10,6 @@ tests/integration/test_readme.py fails when they no longer match the code.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,20 +42,26 @@ def _interval(group: str) -> str:
     return f"{minutes} min" if minutes > 1 and not rest else f"{seconds} s"
 
 
-def _source(keys: list[str]) -> str:
+def _source(group: list[Any]) -> str:
     addresses = []
-    for key in keys:
-        register = BY_KEY.get(key)
-        if register is None:
-            coil = re.fullmatch(r"(do|di)(\d)", key)
-            if coil:
-                kind = "coil" if coil[1] == "do" else "discrete input"
-                addresses.append(f"{kind} {int(coil[2]) - 1}")
-            continue
-        addresses.append(str(register.address))
+    for description in group:
+        if description.capability is not None:
+            index = getattr(description, "coil", None)
+            if index is None:
+                index = int(description.key[2:]) - 1
+                addresses.append(f"discrete input {index}")
+            else:
+                addresses.append(f"coil {index}")
+    addresses += [
+        str(BY_KEY[k].address) for k in dict.fromkeys(k for d in group for k in d.registers)
+    ]
+    plant = [
+        str(BY_KEY[k].address) for k in dict.fromkeys(k for d in group for k in d.plant_registers)
+    ]
+    text = ", ".join(addresses) or "-"
     if len(addresses) > 4:  # noqa: PLR2004
-        return f"{addresses[0]} … {addresses[-1]} ({len(addresses)} registers)"
-    return ", ".join(addresses) or "-"
+        text = f"{addresses[0]} … {addresses[-1]} ({len(addresses)} registers)"
+    return f"{text} + plant {', '.join(plant)}" if plant else text
 
 
 def _rows(
@@ -69,22 +74,21 @@ def _rows(
     for (role, key), group in grouped.items():
         first = group[0]
         name = names[platform][key]["name"]
-        keys = [k for d in group for k in d.registers]
         unit = getattr(first, "native_unit_of_measurement", None) or ""
         if getattr(first, "options", None):
             unit = " / ".join(f"`{o}`" for o in first.options)
         enabled = "yes" if first.entity_registry_enabled_default else "no"
-        if getattr(first, "enabled_fn", None) is not None:
-            enabled = "when used"
         category = first.entity_category.value if first.entity_category else ""
         count = f" (x{len(group)})" if len(group) > 1 else ""
+        if first.smart_load is not None:
+            count = f" (x{len(group)}, the loads in use)"
         rows.append(
             (
                 role,
                 [
                     f"{name}{count}",
                     platform.replace("_", " "),
-                    _source(list(dict.fromkeys(keys))),
+                    _source(group),
                     unit,
                     _interval(first.group),
                     enabled,
@@ -109,7 +113,7 @@ def render() -> str:
         "Generated from the entity descriptions by `scripts/readme_entities.py`;",
         f"registers are Modbus addresses on the unit shown (the plant is unit {PLANT_UNIT_ID}).",
         "*Enabled* says whether an entity is enabled by default. `{placeholders}` stand for",
-        "the string, smart load, input or contact number.",
+        "the string, smart load, alarm, input or contact number.",
         "",
     ]
     for role, title in ROLE_TITLES.items():

@@ -4,44 +4,62 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.const import Platform
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
 
-from . import binary_sensor, sensor
+from .binary_sensor import BINARY_SENSORS
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
 from .coordinator import (
-    PlantConfig,
+    PlantFeatures,
     RealtimeCoordinator,
     SettingsCoordinator,
     SigenergyConfigEntry,
     SigenergyCoordinator,
     SigenergyRuntimeData,
 )
-from .entity import DeviceRole, device_info, want_enabled
+from .entity import poll_plan, register_devices
 from .protocol.client import SigenergyClient
 from .protocol.contacts import IoSupport, probe_io
-from .protocol.exceptions import SigenergyError
+from .protocol.exceptions import SigenergyDeviceError, SigenergyError
+from .protocol.keys import Key
+from .protocol.models import PlantInfo
+from .protocol.registers import PLANT_UNIT_ID, smart_load_registers
+from .protocol.values import POWER_DEADBAND_KW, number
+from .sensor import SENSORS, SMART_LOADS, guarded_counters
+from .switch import SWITCHES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from homeassistant.core import HomeAssistant
 
+    from .entity import SigenergyEntityDescription
+
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+DESCRIPTIONS: dict[Platform, Sequence[SigenergyEntityDescription]] = {
+    Platform.SENSOR: SENSORS,
+    Platform.BINARY_SENSOR: BINARY_SENSORS,
+    Platform.SWITCH: SWITCHES,
+}
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:
-    """Connect to the plant, read it once, then set up the platforms."""
+    """Connect to the plant, find what it has, read it once, then set up the platforms."""
+    plant = PlantInfo.from_data(str(entry.unique_id), entry.data)
     client = SigenergyClient(
-        entry.data[CONF_HOST],
-        entry.data[CONF_PORT],
-        read_only=entry.options.get(CONF_READ_ONLY, False),
+        plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
     )
-    plant = PlantConfig.from_entry(entry)
     try:
-        io_support = await _probe_io(client, plant)
-        runtime = _runtime(hass, entry, client, plant, io_support)
+        features = PlantFeatures(
+            io_support=await _probe_io(client, plant),
+            smart_loads=await _smart_loads_in_use(client),
+        )
+        devices = register_devices(hass, entry, plant)
+        coordinators = _coordinators(
+            hass, entry, client, plant=plant, features=features, devices=devices
+        )
         # Fastest first: what it reads along the way spares the slower ones requests.
-        for coordinator in runtime.coordinators.values():
+        for coordinator in coordinators.values():
             await coordinator.async_config_entry_first_refresh()
     except SigenergyError as err:
         await client.close()
@@ -53,25 +71,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
     except ConfigEntryNotReady:
         await client.close()
         raise
-    entry.runtime_data = runtime
-    _register_devices(hass, entry, plant)
+    entry.runtime_data = SigenergyRuntimeData(
+        client=client,
+        plant=plant,
+        features=features,
+        coordinators=coordinators,
+        devices=devices,
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-def _register_devices(hass: HomeAssistant, entry: SigenergyConfigEntry, plant: PlantConfig) -> None:
-    """Create the plant, then its inverters, before any entity names them as parents."""
-    registry = dr.async_get(hass)
-    registry.async_get_or_create(
-        config_entry_id=entry.entry_id, **device_info(plant, plant, DeviceRole.PLANT)
-    )
-    for inverter in plant.inverters:
-        registry.async_get_or_create(
-            config_entry_id=entry.entry_id, **device_info(plant, inverter, DeviceRole.INVERTER)
-        )
-
-
-async def _probe_io(client: SigenergyClient, plant: PlantConfig) -> dict[int, IoSupport]:
+async def _probe_io(client: SigenergyClient, plant: PlantInfo) -> dict[int, IoSupport]:
     """Probe each inverter's dry contacts and digital inputs (reads only)."""
     support: dict[int, IoSupport] = {}
     for inverter in plant.inverters:
@@ -92,33 +103,77 @@ async def _probe_io(client: SigenergyClient, plant: PlantConfig) -> dict[int, Io
     return support
 
 
-def _runtime(
+async def _smart_loads_in_use(client: SigenergyClient) -> frozenset[int]:
+    """The smart loads that have counted energy or draw power (one read of 30098-30193)."""
+    loads = {n: smart_load_registers(n) for n in range(1, SMART_LOADS + 1)}
+    try:
+        values = await client.read(PLANT_UNIT_ID, [r for pair in loads.values() for r in pair])
+    except SigenergyDeviceError as err:
+        LOGGER.info("The plant does not report smart loads (%s)", err)
+        return frozenset()
+    return frozenset(
+        load
+        for load, (power, energy) in loads.items()
+        if (number(values, Key(energy.key)) or 0.0) > 0
+        or abs(number(values, Key(power.key)) or 0.0) > POWER_DEADBAND_KW
+    )
+
+
+def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
     hass: HomeAssistant,
     entry: SigenergyConfigEntry,
     client: SigenergyClient,
-    plant: PlantConfig,
-    io_support: dict[int, IoSupport],
-) -> SigenergyRuntimeData:
-    """Build the coordinators and tell them what the enabled entities need."""
-    coordinators: dict[PollGroup, SigenergyCoordinator] = {
-        PollGroup.REALTIME: RealtimeCoordinator(hass, entry, client),
-        PollGroup.DETAIL: SigenergyCoordinator(hass, entry, client, PollGroup.DETAIL),
-        PollGroup.ENERGY: SigenergyCoordinator(hass, entry, client, PollGroup.ENERGY),
-        PollGroup.SETTINGS: SettingsCoordinator(hass, entry, client, plant),
-    }
-    ordered = list(coordinators.values())
-    for index, coordinator in enumerate(ordered):
-        coordinator.slower = ordered[index + 1 :]
-    coordinators[PollGroup.DETAIL].io_units = {
-        unit: s for unit, s in io_support.items() if s.dry_contacts or s.digital_inputs
-    }
-    runtime = SigenergyRuntimeData(
-        client=client, plant=plant, coordinators=coordinators, io_support=io_support
+    *,
+    plant: PlantInfo,
+    features: PlantFeatures,
+    devices: dict[tuple[str, str], str],
+) -> dict[PollGroup, SigenergyCoordinator]:
+    """The four coordinators, fastest first, each knowing the slower ones."""
+    plan = poll_plan(hass, plant, features, DESCRIPTIONS)
+    settings = SettingsCoordinator(
+        hass,
+        entry,
+        client,
+        PollGroup.SETTINGS,
+        wanted=plan.for_group(PollGroup.SETTINGS),
+        counters=guarded_counters(PollGroup.SETTINGS),
+        plant=plant,
+        devices=devices,
     )
-    want_enabled(hass, runtime, Platform.SENSOR, sensor.SENSORS)
-    want_enabled(hass, runtime, Platform.BINARY_SENSOR, binary_sensor.BINARY_SENSORS)
-    coordinators[PollGroup.ENERGY].guarded = {d.registers[0] for d in sensor.SENSORS if d.lifetime}
-    return runtime
+    energy = SigenergyCoordinator(
+        hass,
+        entry,
+        client,
+        PollGroup.ENERGY,
+        wanted=plan.for_group(PollGroup.ENERGY),
+        counters=guarded_counters(PollGroup.ENERGY),
+        slower=(settings,),
+    )
+    detail = SigenergyCoordinator(
+        hass,
+        entry,
+        client,
+        PollGroup.DETAIL,
+        wanted=plan.for_group(PollGroup.DETAIL),
+        counters=guarded_counters(PollGroup.DETAIL),
+        slower=(energy, settings),
+        io_units=features.io_units,
+    )
+    realtime = RealtimeCoordinator(
+        hass,
+        entry,
+        client,
+        PollGroup.REALTIME,
+        wanted=plan.for_group(PollGroup.REALTIME),
+        counters=guarded_counters(PollGroup.REALTIME),
+        slower=(detail, energy, settings),
+    )
+    return {
+        PollGroup.REALTIME: realtime,
+        PollGroup.DETAIL: detail,
+        PollGroup.ENERGY: energy,
+        PollGroup.SETTINGS: settings,
+    }
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:

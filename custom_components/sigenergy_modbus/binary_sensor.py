@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -13,27 +12,30 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 
-from .const import PollGroup
-from .coordinator import input_key
 from .entity import (
+    ALARMS,
+    Capability,
     DeviceRole,
     SigenergyEntity,
     SigenergyEntityDescription,
-    has_battery,
+    active_alarms,
     targets,
 )
 from .protocol.contacts import DIGITAL_INPUTS
-from .protocol.enums import ALARM_TABLES, GridSensorStatus, GridStatus
+from .protocol.enums import GridSensorStatus, GridStatus
+from .protocol.keys import Key
+from .protocol.values import POWER_DEADBAND_KW
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import SigenergyConfigEntry, SigenergyRuntimeData
+    from .coordinator import SigenergyConfigEntry
+    from .protocol.values import UnitValues
 
 PARALLEL_UPDATES = 0
-
-type Values = Mapping[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,119 +44,103 @@ class SigenergyBinarySensorEntityDescription(
 ):
     """A Sigenergy binary sensor."""
 
-    is_on_fn: Callable[[Values], bool | None]
-    attrs_fn: Callable[[Values], dict[str, Any]] | None = None
-    io_input: int | None = None
-    """Digital input index: the entity exists only where the inverter exposes DIs."""
+    is_on_fn: Callable[[UnitValues], bool | None]
 
 
-def _equals(key: str, wanted: int) -> Callable[[Values], bool | None]:
-    def is_on(values: Values) -> bool | None:
-        value = values.get(key)
-        return value == wanted if isinstance(value, int) else None
+def _equals(key: Key, wanted: int) -> Callable[[UnitValues], bool | None]:
+    def is_on(values: UnitValues) -> bool | None:
+        value = values.code(key)
+        return None if value is None else value == wanted
 
     return is_on
 
 
-def _power_sign(key: str, sign: int) -> Callable[[Values], bool | None]:
-    def is_on(values: Values) -> bool | None:
-        value = values.get(key)
-        return sign * value > 0.01 if isinstance(value, int | float) else None  # noqa: PLR2004 - 10 W
+def _flows(key: Key, sign: int) -> Callable[[UnitValues], bool | None]:
+    """Whether a signed power flows one way (``sign`` 1 or -1) beyond the dead band."""
+
+    def is_on(values: UnitValues) -> bool | None:
+        power = values.number(key)
+        return None if power is None else sign * power > POWER_DEADBAND_KW
 
     return is_on
 
 
-def _alarm(key: str, register: str, role: DeviceRole) -> SigenergyBinarySensorEntityDescription:
-    table = ALARM_TABLES[register]
+def _any_alarm(key: Key) -> Callable[[UnitValues], bool | None]:
+    def is_on(values: UnitValues) -> bool | None:
+        names = active_alarms(values, key)
+        return None if names is None else bool(names)
 
-    def is_on(values: Values) -> bool | None:
-        value = values.get(register)
-        return bool(value) if isinstance(value, int) else None
-
-    def attrs(values: Values) -> dict[str, Any]:
-        value = values.get(register)
-        return {"alarms": table.active(value) if isinstance(value, int) else []}
-
-    return SigenergyBinarySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        group=PollGroup.REALTIME if role is DeviceRole.PLANT else PollGroup.DETAIL,
-        role=role,
-        registers=(register,),
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=is_on,
-        attrs_fn=attrs,
-    )
+    return is_on
 
 
-def _digital_input(index: int) -> SigenergyBinarySensorEntityDescription:
-    key = input_key(index)
-    return SigenergyBinarySensorEntityDescription(
-        key=key,
-        translation_key="digital_input",
-        translation_placeholders={"input": str(index + 1)},
-        group=PollGroup.DETAIL,
-        role=DeviceRole.INVERTER,
-        registers=(key,),
-        is_on_fn=lambda values: values.get(key) if isinstance(values.get(key), bool) else None,
-        io_input=index,
-    )
+def _input(index: int) -> Callable[[UnitValues], bool | None]:
+    return lambda values: values.input(index)
 
 
 BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
     SigenergyBinarySensorEntityDescription(
         key="grid_connected",
         translation_key="grid_connected",
-        group=PollGroup.REALTIME,
         role=DeviceRole.PLANT,
-        registers=("grid_status",),
+        registers=(Key.GRID_STATUS,),
+        is_on_fn=_equals(Key.GRID_STATUS, GridStatus.ON_GRID),
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        is_on_fn=_equals("grid_status", GridStatus.ON_GRID),
     ),
     SigenergyBinarySensorEntityDescription(
         key="grid_sensor_connected",
         translation_key="grid_sensor_connected",
-        group=PollGroup.REALTIME,
         role=DeviceRole.PLANT,
-        registers=("grid_sensor_status",),
+        registers=(Key.GRID_SENSOR_STATUS,),
+        is_on_fn=_equals(Key.GRID_SENSOR_STATUS, GridSensorStatus.CONNECTED),
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=_equals("grid_sensor_status", GridSensorStatus.CONNECTED),
     ),
     SigenergyBinarySensorEntityDescription(
         key="battery_charging",
         translation_key="battery_charging",
-        group=PollGroup.DETAIL,
         role=DeviceRole.BATTERY,
-        registers=("ess_power",),
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        is_on_fn=_flows(Key.ESS_POWER, 1),
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        is_on_fn=_power_sign("ess_power", 1),
-        has_fn=has_battery,
     ),
     SigenergyBinarySensorEntityDescription(
         key="battery_discharging",
         translation_key="battery_discharging",
-        group=PollGroup.DETAIL,
         role=DeviceRole.BATTERY,
-        registers=("ess_power",),
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        is_on_fn=_flows(Key.ESS_POWER, -1),
         device_class=BinarySensorDeviceClass.RUNNING,
-        is_on_fn=_power_sign("ess_power", -1),
-        has_fn=has_battery,
     ),
-    *(_alarm(f"plant_alarm_{n}_active", f"plant_alarm_{n}", DeviceRole.PLANT) for n in range(1, 8)),
-    *(_alarm(f"alarm_{n}_active", f"alarm_{n}", DeviceRole.INVERTER) for n in range(1, 6)),
-    *(_digital_input(i) for i in range(DIGITAL_INPUTS)),
+    *(
+        SigenergyBinarySensorEntityDescription(
+            key=f"{key}_active",
+            translation_key="alarm_active",
+            translation_placeholders={"alarm": str(number)},
+            role=role,
+            registers=(key,),
+            is_on_fn=_any_alarm(key),
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            # The alarm sensor of the same register names the active alarms
+            # ("ok" when none); this on/off form is for automations.
+            entity_registry_enabled_default=False,
+        )
+        for role, number, key in ALARMS
+    ),
+    *(
+        SigenergyBinarySensorEntityDescription(
+            key=f"di{index + 1}",
+            translation_key="digital_input",
+            translation_placeholders={"input": str(index + 1)},
+            role=DeviceRole.INVERTER,
+            capability=Capability.DIGITAL_INPUTS,
+            is_on_fn=_input(index),
+        )
+        for index in range(DIGITAL_INPUTS)
+    ),
 )
-
-
-def _supported(
-    runtime: SigenergyRuntimeData, description: SigenergyBinarySensorEntityDescription, unit: Any
-) -> bool:
-    if description.io_input is None:
-        return True
-    support = runtime.io_support.get(unit.unit_id)
-    return support is not None and support.digital_inputs
 
 
 async def async_setup_entry(
@@ -166,8 +152,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     async_add_entities(
         SigenergyBinarySensorEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, BINARY_SENSORS)
-        if _supported(runtime, description, unit)
+        for description, unit in targets(runtime.plant, runtime.features, BINARY_SENSORS)
     )
 
 
@@ -177,13 +162,11 @@ class SigenergyBinarySensorEntity(SigenergyEntity, BinarySensorEntity):
     entity_description: SigenergyBinarySensorEntityDescription
 
     @property
+    def available(self) -> bool:
+        """Also unavailable while a digital input was not read."""
+        return super().available and self.is_on is not None
+
+    @property
     def is_on(self) -> bool | None:
         """Whether the sensor is on."""
         return self.entity_description.is_on_fn(self.values)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The active alarms' names, for alarm sensors."""
-        if self.entity_description.attrs_fn is None or not self.available:
-            return None
-        return self.entity_description.attrs_fn(self.values)

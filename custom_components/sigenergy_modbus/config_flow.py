@@ -9,11 +9,16 @@ the plant's identity (the serial of its first inverter), never its address.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+import sys
 from ipaddress import IPv4Address, IPv4Interface, ip_address
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
+if TYPE_CHECKING and sys.version_info >= (3, 14):
+    # Home Assistant 2026.10 and later type their flows with probatio, and
+    # alias the module voluptuous to it at run time; 2026.2 has voluptuous.
+    import probatio as vol
+else:
+    import voluptuous as vol
 from homeassistant.components import network
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -24,15 +29,18 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
 )
 
-from .const import CONF_AC_CHARGERS, CONF_INVERTERS, CONF_READ_ONLY, DEFAULT_PORT, DOMAIN, LOGGER
-from .protocol.client import SigenergyClient
-from .protocol.discovery import NotASigenergyPlantError, PlantInfo, identify_plant, scan_hosts
+from .const import CONF_READ_ONLY, DOMAIN, LOGGER
+from .protocol.client import DEFAULT_PORT, SigenergyClient
+from .protocol.discovery import NotASigenergyPlantError, identify_plant, scan_hosts
 from .protocol.exceptions import SigenergyConnectionError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
     from .coordinator import SigenergyConfigEntry
+    from .protocol.models import PlantInfo
 
 CONF_PLANT = "plant"
 SCAN_PORT = DEFAULT_PORT
@@ -65,18 +73,19 @@ def _clean_host(raw: object) -> str:
     return host
 
 
-def _entry_data(plant: PlantInfo) -> dict[str, Any]:
-    return {
-        CONF_HOST: plant.host,
-        CONF_PORT: plant.port,
-        CONF_INVERTERS: [asdict(i) for i in plant.inverters],
-        CONF_AC_CHARGERS: [asdict(c) for c in plant.ac_chargers],
-    }
+DEFAULT_NAME = "Sigenergy"
 
 
-def _title(plant: PlantInfo) -> str:
-    model = plant.inverters[0].model if plant.inverters else ""
-    return f"Sigenergy {model}".strip()
+def entry_title(plant: PlantInfo, taken: Iterable[str] = ()) -> str:
+    """The entry's title, which also names the plant's devices (and so its entity ids).
+
+    "Sigenergy" for the first plant; a second plant gets the end of its
+    serial number, so that two plants never share device names. The owner
+    can rename both afterwards.
+    """
+    if DEFAULT_NAME not in set(taken):
+        return DEFAULT_NAME
+    return f"{DEFAULT_NAME} {plant.serial[-4:]}"
 
 
 async def identify(host: str, port: int) -> PlantInfo:
@@ -93,7 +102,7 @@ async def identify(host: str, port: int) -> PlantInfo:
     finally:
         await client.close()
     if not plant.inverters:
-        msg = f"no inverter answers behind {host}"
+        msg = "no inverter answers behind the plant"
         raise NotASigenergyPlantError(msg)
     return plant
 
@@ -113,6 +122,9 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: SigenergyConfigEntry) -> SigenergyOptionsFlow:  # noqa: ARG004
         """Options: read-only mode."""
         return SigenergyOptionsFlow()
+
+    def _title(self, plant: PlantInfo) -> str:
+        return entry_title(plant, (e.title for e in self._async_current_entries()))
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Search the network, or enter an address."""
@@ -215,7 +227,7 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_create(self, plant: PlantInfo) -> ConfigFlowResult:
         await self.async_set_unique_id(plant.serial)
         self._abort_if_unique_id_configured(updates={CONF_HOST: plant.host, CONF_PORT: plant.port})
-        return self.async_create_entry(title=_title(plant), data=_entry_data(plant))
+        return self.async_create_entry(title=self._title(plant), data=plant.as_data())
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
         """A device with a Sigenergy MAC prefix joined the network."""
@@ -230,7 +242,7 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(plant.serial)
         self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: DEFAULT_PORT})
         self._plant = plant
-        self.context["title_placeholders"] = {"name": _title(plant)}
+        self.context["title_placeholders"] = {"name": self._title(plant)}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
@@ -239,7 +251,9 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask before adding a discovered plant."""
         assert self._plant is not None  # noqa: S101 - set by the discovery step
         if user_input is not None:
-            return self.async_create_entry(title=_title(self._plant), data=_entry_data(self._plant))
+            return self.async_create_entry(
+                title=self._title(self._plant), data=self._plant.as_data()
+            )
         self._set_confirm_only()
         return self.async_show_form(
             step_id="discovery_confirm",
@@ -261,7 +275,7 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
             if plant is not None:
                 await self.async_set_unique_id(plant.serial)
                 self._abort_if_unique_id_mismatch(reason="wrong_plant")
-                return self.async_update_reload_and_abort(entry, data_updates=_entry_data(plant))
+                return self.async_update_reload_and_abort(entry, data_updates=plant.as_data())
         defaults = user_input or {
             CONF_HOST: entry.data[CONF_HOST],
             CONF_PORT: entry.data[CONF_PORT],

@@ -10,9 +10,6 @@ from typing import Final
 DOMAIN: Final = "sigenergy_modbus"
 LOGGER = logging.getLogger(__package__)
 
-DEFAULT_PORT: Final = 502
-CONF_INVERTERS: Final = "inverters"
-CONF_AC_CHARGERS: Final = "ac_chargers"
 CONF_READ_ONLY: Final = "read_only"
 
 

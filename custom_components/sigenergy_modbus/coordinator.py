@@ -3,14 +3,16 @@
 Four coordinators poll the plant at the pace of their data (``PollGroup``):
 realtime power flows every 5 s, details every 30 s, energy counters every
 60 s and settings every 5 minutes. Each one reads only the registers behind
-entities that are enabled (``want``), with the planner's fewest reads. They
-share one client, so requests never overlap on the wire.
+entities that are enabled (its share of the setup's poll plan), with the
+planner's fewest reads. They share one client, so requests never overlap on
+the wire, and a faster poll carries a slower one's registers where they fit
+into the same requests.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -19,16 +21,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_AC_CHARGERS,
-    CONF_INVERTERS,
-    DOMAIN,
-    LOGGER,
-    POLL_INTERVALS,
-    UNREACHABLE_REPAIR_AFTER,
-    PollGroup,
-)
-from .protocol.codec import Value
+from .const import DOMAIN, LOGGER, POLL_INTERVALS, UNREACHABLE_REPAIR_AFTER, PollGroup
 from .protocol.contacts import DIGITAL_INPUTS, DRY_CONTACTS, IoSupport
 from .protocol.exceptions import (
     SigenergyConnectionError,
@@ -37,93 +30,48 @@ from .protocol.exceptions import (
     SigenergyTimeoutError,
 )
 from .protocol.guard import RESETTING_ADDRESSES, CounterGuard
+from .protocol.keys import Key
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, Register
+from .protocol.values import UnitValues
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
 
     from .protocol.client import SigenergyClient
+    from .protocol.codec import Value
+    from .protocol.models import PlantInfo
 
-type UnitValues = dict[str, Value | None]
 type PlantData = dict[int, UnitValues]
 type SigenergyConfigEntry = ConfigEntry[SigenergyRuntimeData]
 
-FIRMWARE = BY_KEY["firmware_version"]
 FRESH_SHARE = 0.6
 """A value another poll read within this share of a poll's interval is fresh enough for it.
 
 Below 1 so that a poll never takes its own previous reading for a new one."""
 
+FIRMWARE = BY_KEY[Key.FIRMWARE_VERSION]
+
 
 @dataclass(frozen=True, kw_only=True)
-class InverterConfig:
-    """An inverter as identified by the config flow and stored in the entry."""
+class PlantFeatures:
+    """What setup found the plant to have beyond its stored identity."""
 
-    unit_id: int
-    serial: str
-    model: str
-    firmware: str
-    pv_string_count: int
-    pack_count: int
-    mppt_count: int = 0
-    rated_power: float | None = None
-    battery_capacity: float | None = None
-    dc_charger: bool = False
+    io_support: Mapping[int, IoSupport] = field(default_factory=dict)
+    """Each inverter's dry contacts and digital inputs, by unit id."""
+    smart_loads: frozenset[int] = frozenset()
+    """The smart loads (1-24) in use: they have counted energy or draw power."""
 
     @property
-    def has_battery(self) -> bool:
-        """Whether battery packs are installed under this inverter."""
-        return self.pack_count > 0 or bool(self.battery_capacity)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InverterConfig:
-        """Build from the entry's stored form."""
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+    def io_units(self) -> dict[int, IoSupport]:
+        """The inverters that expose any contact or input."""
+        return {u: s for u, s in self.io_support.items() if s.dry_contacts or s.digital_inputs}
 
 
-@dataclass(frozen=True, kw_only=True)
-class AcChargerConfig:
-    """An AC charger as identified by the config flow."""
-
-    unit_id: int
-    rated_power: float | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlantConfig:
-    """The plant as stored in the config entry."""
-
-    serial: str
-    inverters: tuple[InverterConfig, ...]
-    ac_chargers: tuple[AcChargerConfig, ...] = ()
-
-    @classmethod
-    def from_entry(cls, entry: ConfigEntry[Any]) -> PlantConfig:
-        """Build from a config entry."""
-        return cls(
-            serial=str(entry.unique_id),
-            inverters=tuple(InverterConfig.from_dict(i) for i in entry.data[CONF_INVERTERS]),
-            ac_chargers=tuple(
-                AcChargerConfig(unit_id=c["unit_id"], rated_power=c.get("rated_power"))
-                for c in entry.data.get(CONF_AC_CHARGERS, [])
-            ),
-        )
-
-
-def _plant_first(item: tuple[int, Any]) -> tuple[bool, int]:
-    return item[0] != PLANT_UNIT_ID, item[0]
-
-
-def coil_key(index: int) -> str:
-    """Key of dry contact DO1/DO2 (coil 0/1) in a unit's values."""
-    return f"do{index + 1}"
-
-
-def input_key(index: int) -> str:
-    """Key of digital input DI1-DI5 (discrete input 0-4) in a unit's values."""
-    return f"di{index + 1}"
+def _plant_first(unit_id: int) -> tuple[bool, int]:
+    return unit_id != PLANT_UNIT_ID, unit_id
 
 
 class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
@@ -131,14 +79,25 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
 
     config_entry: SigenergyConfigEntry
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its collaborators, each keyword-only
         self,
         hass: HomeAssistant,
         entry: SigenergyConfigEntry,
         client: SigenergyClient,
         group: PollGroup,
+        *,
+        wanted: Mapping[int, frozenset[Register]],
+        slower: Sequence[SigenergyCoordinator] = (),
+        io_units: Mapping[int, IoSupport] | None = None,
+        counters: frozenset[Key] = frozenset(),
     ) -> None:
-        """Prepare a coordinator; ``want`` says what it reads."""
+        """Prepare a coordinator.
+
+        ``wanted``: the registers it reads, by unit id; ``slower``: the
+        coordinators whose registers may ride along in its reads; ``io_units``:
+        the inverters whose coils and inputs it reads; ``counters``: the
+        lifetime counters it guards against going backwards.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -149,19 +108,14 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         )
         self.client = client
         self.group = group
-        self.wanted: dict[int, set[Register]] = {}
-        self.io_units: dict[int, IoSupport] = {}
-        self.guarded: set[str] = set()
-        self.slower: list[SigenergyCoordinator] = []
-        """Coordinators whose registers may ride along in this one's reads."""
+        self.wanted: dict[int, frozenset[Register]] = dict(wanted)
+        self.slower = tuple(slower)
+        self.io_units = dict(io_units or {})
+        self.counters = counters
         self.guard = CounterGuard()
         self.last_error: str | None = None
         self._guard_notes: set[tuple[int, str]] = set()
         self._silent_units: set[int] = set()
-
-    def want(self, unit_id: int, keys: tuple[str, ...]) -> None:
-        """Add registers to what this coordinator reads for a unit."""
-        self.wanted.setdefault(unit_id, set()).update(BY_KEY[k] for k in keys if k in BY_KEY)
 
     async def _async_update_data(self) -> PlantData:
         try:
@@ -186,37 +140,62 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         or not at all, while the plant answers, is left out of the data, so
         that only its entities become unavailable.
         """
-        data: PlantData = {}
         failed: dict[int, SigenergyError] = {}
+        values = await self._read_registers(failed)
+        bits = await self._read_io(failed)
+        if failed and not values and not bits:
+            raise next(iter(failed.values()))
+        self._note_silent_units(failed)
+        self._apply_guard(values)
+        return {
+            unit: UnitValues(
+                values.get(unit),
+                coils=bits.get(unit, ((), ()))[0],
+                inputs=bits.get(unit, ((), ()))[1],
+            )
+            for unit in sorted(values.keys() | bits.keys(), key=_plant_first)
+        }
+
+    async def _read_registers(
+        self, failed: dict[int, SigenergyError]
+    ) -> dict[int, dict[str, Value | None]]:
+        """The wanted registers of each unit, plant first, with the slower polls' riding along."""
         interval = self.update_interval.total_seconds() if self.update_interval else 0.0
-        for unit_id, registers in sorted(self.wanted.items(), key=_plant_first):
+        values: dict[int, dict[str, Value | None]] = {}
+        for unit_id in sorted(self.wanted, key=_plant_first):
             optional = {r for c in self.slower for r in c.wanted.get(unit_id, ())}
             try:
-                data[unit_id] = await self.client.read(
-                    unit_id, registers, optional=optional, max_age=FRESH_SHARE * interval
+                values[unit_id] = await self.client.read(
+                    unit_id, self.wanted[unit_id], optional=optional, max_age=FRESH_SHARE * interval
                 )
             except (SigenergyDeviceError, SigenergyTimeoutError) as err:
                 if unit_id == PLANT_UNIT_ID:
                     raise
                 failed[unit_id] = err
+        return values
+
+    async def _read_io(
+        self, failed: dict[int, SigenergyError]
+    ) -> dict[int, tuple[tuple[bool, ...], tuple[bool, ...]]]:
+        """The coils and discrete inputs of each inverter that exposes them."""
+        bits: dict[int, tuple[tuple[bool, ...], tuple[bool, ...]]] = {}
         for unit_id, support in sorted(self.io_units.items()):
             if unit_id in failed:
                 continue
-            values = data.setdefault(unit_id, {})
             try:
+                coils: tuple[bool, ...] = ()
+                inputs: tuple[bool, ...] = ()
                 if support.dry_contacts:
-                    bits = await self.client.read_coils(unit_id, 0, DRY_CONTACTS)
-                    values.update({coil_key(i): b for i, b in enumerate(bits)})
+                    coils = tuple(await self.client.read_coils(unit_id, 0, DRY_CONTACTS))
                 if support.digital_inputs:
-                    bits = await self.client.read_discrete_inputs(unit_id, 0, DIGITAL_INPUTS)
-                    values.update({input_key(i): b for i, b in enumerate(bits)})
+                    inputs = tuple(
+                        await self.client.read_discrete_inputs(unit_id, 0, DIGITAL_INPUTS)
+                    )
             except (SigenergyDeviceError, SigenergyTimeoutError) as err:
                 failed[unit_id] = err
-        if failed and not data:
-            raise next(iter(failed.values()))
-        self._note_silent_units(failed)
-        self._apply_guard(data)
-        return data
+                continue
+            bits[unit_id] = (coils, inputs)
+        return bits
 
     def _note_silent_units(self, failed: dict[int, SigenergyError]) -> None:
         """Log once when a unit stops answering this poll, and once when it is back."""
@@ -233,17 +212,22 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             self._silent_units.discard(unit_id)
             LOGGER.info("Unit %s answers the %s poll again", unit_id, self.group)
 
-    def _apply_guard(self, data: PlantData) -> None:
+    def _apply_guard(self, data: dict[int, dict[str, Value | None]]) -> None:
+        """Replace each guarded counter's reading by what the guard lets through."""
         now = time.monotonic()
         for unit_id, values in data.items():
-            for key in self.guarded & values.keys():
+            for key in self.counters & values.keys():
                 raw = values[key]
-                reading = float(raw) if isinstance(raw, int | float) else None
+                reading = (
+                    float(raw)
+                    if isinstance(raw, int | float) and not isinstance(raw, bool)
+                    else None
+                )
                 verdict = self.guard.check(
                     (unit_id, key),
                     reading,
                     now,
-                    resettable=key in BY_KEY and BY_KEY[key].address in RESETTING_ADDRESSES,
+                    resettable=BY_KEY[key].address in RESETTING_ADDRESSES,
                 )
                 values[key] = verdict.value
                 note = (unit_id, key)
@@ -254,10 +238,13 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
                     self._guard_notes.discard(note)
                     LOGGER.info("%s of unit %s is plausible again", key, unit_id)
 
-    def set_unit_value(self, unit_id: int, key: str, value: Value) -> None:
-        """Publish a value confirmed by a write's read-back, without polling."""
-        data = {unit: dict(values) for unit, values in (self.data or {}).items()}
-        data.setdefault(unit_id, {})[key] = value
+    def set_coil(self, unit_id: int, index: int, state: bool) -> None:  # noqa: FBT001
+        """Publish a coil state confirmed by a write's read-back, without polling."""
+        data = dict(self.data or {})
+        current = data.get(unit_id, UnitValues())
+        coils = list(current.coils) or [False] * DRY_CONTACTS
+        coils[index] = state
+        data[unit_id] = current.replaced(coils=tuple(coils))
         self.async_set_updated_data(data)
 
     def _on_failure(self, err: SigenergyError) -> None:
@@ -270,11 +257,9 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
 class RealtimeCoordinator(SigenergyCoordinator):
     """The 5 s coordinator; it also raises a repair issue when the plant goes silent."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: SigenergyConfigEntry, client: SigenergyClient
-    ) -> None:
-        """Prepare the realtime coordinator."""
-        super().__init__(hass, entry, client, PollGroup.REALTIME)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Prepare the realtime coordinator (arguments as ``SigenergyCoordinator``'s)."""
+        super().__init__(*args, **kwargs)
         self._answered = False
         self._silent_since: datetime | None = None
 
@@ -310,46 +295,58 @@ class RealtimeCoordinator(SigenergyCoordinator):
 
 
 class SettingsCoordinator(SigenergyCoordinator):
-    """The 5 min coordinator; it also watches inverter firmware versions."""
+    """The 5 min coordinator; it also watches the inverters' firmware versions.
+
+    A new version is written to the device registry and to the config entry,
+    so that the next start compares with it; the client forgets what it
+    learned about the unit, since new firmware may support other registers.
+    """
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: SigenergyConfigEntry,
-        client: SigenergyClient,
-        plant: PlantConfig,
+        *args: Any,
+        plant: PlantInfo,
+        devices: Mapping[tuple[str, str], str],
+        **kwargs: Any,
     ) -> None:
-        """Prepare the settings coordinator."""
-        super().__init__(hass, entry, client, PollGroup.SETTINGS)
-        self.firmware = {i.unit_id: i.firmware for i in plant.inverters}
-        self.serials = {i.unit_id: i.serial for i in plant.inverters}
-        for unit_id in self.firmware:
-            self.want(unit_id, (FIRMWARE.key,))
+        """Prepare the settings coordinator; it always reads each inverter's firmware."""
+        wanted = dict(kwargs.pop("wanted"))
+        for inverter in plant.inverters:
+            wanted[inverter.unit_id] = wanted.get(inverter.unit_id, frozenset()) | {FIRMWARE}
+        super().__init__(*args, wanted=wanted, **kwargs)
+        self.plant = plant
+        self.devices = devices
 
     async def _read(self) -> PlantData:
         data = await super()._read()
-        for unit_id, old in self.firmware.items():
-            new = data.get(unit_id, {}).get(FIRMWARE.key)
-            if isinstance(new, str) and new and new != old:
-                self._firmware_changed(unit_id, old, new)
+        for inverter in self.plant.inverters:
+            new = data.get(inverter.unit_id, UnitValues()).text(Key.FIRMWARE_VERSION)
+            if new and new != inverter.firmware:
+                self._firmware_changed(inverter.unit_id, new)
         return data
 
-    def _firmware_changed(self, unit_id: int, old: str, new: str) -> None:
-        LOGGER.info("Inverter %s firmware changed from %s to %s", unit_id, old, new)
-        self.firmware[unit_id] = new
-        # New firmware may support registers the old one refused, or not.
+    def _firmware_changed(self, unit_id: int, new: str) -> None:
+        inverter = self.plant.inverter(unit_id)
+        if inverter is None:  # pragma: no cover - only the plant's inverters are read
+            return
+        LOGGER.info("Inverter %s firmware changed from %s to %s", unit_id, inverter.firmware, new)
+        self.plant = self.plant.with_inverter(replace(inverter, firmware=new))
+        self.hass.config_entries.async_update_entry(
+            self.config_entry, data={**self.config_entry.data, **self.plant.as_data()}
+        )
         self.client.forget(unit_id)
-        registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, self.serials[unit_id])})
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=new)
+        device_id = self.devices.get((DOMAIN, inverter.serial))
+        if device_id is not None:
+            dr.async_get(self.hass).async_update_device(device_id, sw_version=new)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SigenergyRuntimeData:
-    """What a loaded entry holds: the client, the plant and its coordinators."""
+    """What a loaded entry holds: the client, the plant, what it has, its coordinators."""
 
     client: SigenergyClient
-    plant: PlantConfig
-    coordinators: dict[PollGroup, SigenergyCoordinator]
-    io_support: dict[int, IoSupport] = field(default_factory=dict)
+    plant: PlantInfo
+    features: PlantFeatures
+    coordinators: Mapping[PollGroup, SigenergyCoordinator]
+    devices: Mapping[tuple[str, str], str]
+    """Registry ids of the plant's devices, by identifier."""

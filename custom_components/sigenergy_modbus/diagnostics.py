@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 
-from .const import CONF_INVERTERS
-
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -46,11 +44,9 @@ async def async_get_config_entry_diagnostics(
             {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
             TO_REDACT,
         ),
-        "inverters": [
-            async_redact_data({**inv, "firmware": inv.get("firmware")}, TO_REDACT)
-            for inv in entry.data.get(CONF_INVERTERS, [])
-        ],
-        "io_support": {unit: asdict(s) for unit, s in runtime.io_support.items()},
+        "inverters": [async_redact_data(i.as_data(), TO_REDACT) for i in runtime.plant.inverters],
+        "io_support": {unit: asdict(s) for unit, s in runtime.features.io_support.items()},
+        "smart_loads_in_use": sorted(runtime.features.smart_loads),
         "coordinators": coordinators,
         "unsupported_registers": {
             unit: sorted(planner.unsupported(unit)) for unit in sorted(units)

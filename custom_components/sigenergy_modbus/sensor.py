@@ -1,10 +1,17 @@
-"""Sensors of the Sigenergy integration."""
+"""Sensors of the Sigenergy integration.
+
+Each description says where its value comes from (``registers``, and
+``value_fn`` where it is more than the first register's number), how often it
+is read (``poll``, default: 5 s for the plant, 30 s for its devices) and how
+it is shown. Loops make only the families: phases, alarms, PV strings and
+smart loads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -26,16 +33,15 @@ from homeassistant.const import (
 
 from .const import PollGroup
 from .entity import (
+    ALARMS,
     DeviceRole,
     SigenergyEntity,
     SigenergyEntityDescription,
-    Unit,
-    has_battery,
+    active_alarms,
     targets,
 )
 from .protocol import indicators as ind
 from .protocol.enums import (
-    ALARM_TABLES,
     AcChargerState,
     DcChargerState,
     EmsWorkMode,
@@ -43,9 +49,11 @@ from .protocol.enums import (
     RemoteEmsControlMode,
     RunningState,
 )
-from .protocol.registers import PLANT_UNIT_ID, pv_string_registers
+from .protocol.keys import Key
+from .protocol.values import POWER_DEADBAND_KW, UnitValues
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from enum import IntEnum
 
     from homeassistant.core import HomeAssistant
@@ -53,50 +61,40 @@ if TYPE_CHECKING:
     from homeassistant.helpers.typing import StateType
 
     from .coordinator import SigenergyConfigEntry
+    from .protocol.models import InverterInfo
 
 PARALLEL_UPDATES = 0
 
-type Values = Mapping[str, Any]
+MEGA_OHM = "MΩ"
+SMART_LOADS = 24
+PV_STRINGS = 36
 
-_RT, _DT, _EN, _ST = PollGroup.REALTIME, PollGroup.DETAIL, PollGroup.ENERGY, PollGroup.SETTINGS
-_PLANT, _INV, _BAT, _PV = DeviceRole.PLANT, DeviceRole.INVERTER, DeviceRole.BATTERY, DeviceRole.PV
-_DC, _AC = DeviceRole.DC_CHARGER, DeviceRole.AC_CHARGER
-_DIAG = EntityCategory.DIAGNOSTIC
+
+class Counter(StrEnum):
+    """What kind of energy counter a sensor is."""
+
+    LIFETIME = "lifetime"
+    """Counts since commissioning: guarded so that it never goes backwards."""
+    DAILY = "daily"
+    """Counts since the plant's local midnight."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class SigenergySensorEntityDescription(SensorEntityDescription, SigenergyEntityDescription):
     """A Sigenergy sensor: where its value comes from and how it is shown."""
 
-    value_fn: Callable[[Values], StateType] | None = None
-    """Value from the unit's registers; default: the first register as read."""
-    attrs_fn: Callable[[Values], dict[str, Any]] | None = None
-    lifetime: bool = False
-    """A lifetime counter: guarded so that it never goes backwards."""
-    enabled_fn: Callable[[Values], bool] | None = None
-    """Enabled by default only when this says so about the first reading."""
+    value_fn: Callable[[UnitValues], StateType] | None = None
+    """The value from the unit's values; default: the first register's number."""
+    counter: Counter | None = None
+    """For energy counters: lifetime or daily."""
 
 
-def _pace(role: DeviceRole, group: PollGroup | None = None) -> PollGroup:
-    """Plant-wide values every 5 s; each device's own every 30 s.
+def _enum_value(key: Key, enum: type[IntEnum]) -> Callable[[UnitValues], StateType]:
+    """The option of a coded register: its member's name, None for a code not in the table."""
 
-    The plant's registers carry the power flows, state of charge and grid
-    mode of the whole plant in two reads; per-device detail at 30 s keeps the
-    steady load on the inverter under 0.6 requests a second.
-    """
-    return group or (_RT if role is _PLANT else _DT)
-
-
-def _first(description: SigenergySensorEntityDescription, values: Values) -> StateType:
-    value = values.get(description.registers[0])
-    return value if isinstance(value, int | float | str) else None
-
-
-def _enum_fn(key: str, enum: type[IntEnum]) -> Callable[[Values], StateType]:
-    def value_fn(values: Values) -> StateType:
-        raw = values.get(key)
-        member = enum.parse(raw) if isinstance(raw, int) else None  # type: ignore[attr-defined]
-        return None if member is None else member.name.lower()
+    def value_fn(values: UnitValues) -> StateType:
+        member = enum.parse(values.code(key))  # type: ignore[attr-defined]
+        return None if member is None else str(member.name.lower())
 
     return value_fn
 
@@ -105,673 +103,1048 @@ def _options(enum: type[IntEnum]) -> list[str]:
     return [m.name.lower() for m in enum]
 
 
-def _power(
-    key: str, register: str, role: DeviceRole = _PLANT, group: PollGroup | None = None, **kw: Any
-) -> SigenergySensorEntityDescription:
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=kw.pop("translation_key", key),
-        group=_pace(role, group),
-        role=role,
-        registers=kw.pop("registers", (register,)),
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=2,
-        **kw,
-    )
+def _positive(key: Key, sign: int) -> Callable[[UnitValues], StateType]:
+    """The part of a signed power that flows one way (``sign`` 1 or -1); 0.0 otherwise."""
 
-
-def _energy(
-    key: str, register: str, role: DeviceRole = _PLANT, *, lifetime: bool = True, **kw: Any
-) -> SigenergySensorEntityDescription:
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=kw.pop("translation_key", key),
-        group=_EN,
-        role=role,
-        registers=(register,),
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        lifetime=lifetime,
-        **kw,
-    )
-
-
-def _measure(  # noqa: PLR0913, PLR0917 - a description is many fields
-    key: str,
-    register: str,
-    role: DeviceRole,
-    device_class: SensorDeviceClass | None,
-    unit: str | None,
-    group: PollGroup = _DT,
-    precision: int | None = 1,
-    **kw: Any,
-) -> SigenergySensorEntityDescription:
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=kw.pop("translation_key", key),
-        group=group,
-        role=role,
-        registers=(register,),
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        suggested_display_precision=precision,
-        **kw,
-    )
-
-
-def _enum(
-    key: str,
-    register: str,
-    enum: type[IntEnum],
-    role: DeviceRole = _PLANT,
-    group: PollGroup | None = None,
-    **kw: Any,
-) -> SigenergySensorEntityDescription:
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        group=_pace(role, group),
-        role=role,
-        registers=(register,),
-        device_class=SensorDeviceClass.ENUM,
-        options=_options(enum),
-        value_fn=_enum_fn(register, enum),
-        **kw,
-    )
-
-
-def _alarm(key: str, register: str, role: DeviceRole) -> SigenergySensorEntityDescription:
-    table = ALARM_TABLES[register]
-
-    def value_fn(values: Values) -> StateType:
-        raw = values.get(register)
-        if not isinstance(raw, int):
+    def value_fn(values: UnitValues) -> StateType:
+        power = values.number(key)
+        if power is None:
             return None
-        return ", ".join(table.active(raw))[:255] or "ok"
+        flow = sign * power
+        return flow if flow > 0 else 0.0
 
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        group=_pace(role),
-        role=role,
-        registers=(register,),
-        entity_category=_DIAG,
-        value_fn=value_fn,
-        attrs_fn=lambda values: {"code": values.get(register)},
-    )
+    return value_fn
 
 
-def _grid_import(values: Values) -> StateType:
-    power = values.get("grid_sensor_active_power")
-    return max(power, 0.0) if isinstance(power, int | float) else None
-
-
-def _grid_export(values: Values) -> StateType:
-    power = values.get("grid_sensor_active_power")
-    return max(-power, 0.0) if isinstance(power, int | float) else None
-
-
-def _battery_state(values: Values) -> StateType:
-    power = values.get("ess_power")
-    if not isinstance(power, int | float):
+def _battery_state(values: UnitValues) -> StateType:
+    power = values.number(Key.ESS_POWER)
+    if power is None:
         return None
-    if power > 0.01:  # noqa: PLR2004 - 10 W dead band
+    if power > POWER_DEADBAND_KW:
         return "charging"
-    if power < -0.01:  # noqa: PLR2004
+    if power < -POWER_DEADBAND_KW:
         return "discharging"
     return "idle"
 
 
-_INDICATOR_KEYS = tuple(r.key for r in ind.INVERTER_REGISTERS)
-_INDICATOR_PLANT_KEYS = tuple(r.key for r in ind.PLANT_REGISTERS)
+def _alarm_text(key: Key) -> Callable[[UnitValues], StateType]:
+    def value_fn(values: UnitValues) -> StateType:
+        names = active_alarms(values, key)
+        return None if names is None else ", ".join(names)[:255] or "ok"
+
+    return value_fn
 
 
-def _indicator(
-    key: str, pick: Callable[[Values, Values], ind.Indicator[Any]], states: type[Any]
-) -> SigenergySensorEntityDescription:
-    def attrs(values: Values) -> dict[str, Any]:
-        reading = pick(values, values.get("_plant", {}))
-        return {"colour": reading.colour, "pattern": reading.pattern, "reason": reading.reason}
+def _string_power(volts: Key, amps: Key) -> Callable[[UnitValues], StateType]:
+    def value_fn(values: UnitValues) -> StateType:
+        v, a = values.number(volts), values.number(amps)
+        return None if v is None or a is None else round(v * a / 1000, 3)
 
-    return SigenergySensorEntityDescription(
-        key=key,
-        translation_key=key,
-        group=_DT,
-        role=_INV,
-        registers=_INDICATOR_KEYS,
-        plant_registers=_INDICATOR_PLANT_KEYS,
-        required=("running_state",),
-        device_class=SensorDeviceClass.ENUM,
-        options=[s.value for s in states],
-        value_fn=lambda values: pick(values, values.get("_plant", {})).state.value,
-        attrs_fn=attrs,
-    )
+    return value_fn
 
 
-def _pv_strings() -> list[SigenergySensorEntityDescription]:
-    descriptions = []
-    for n in range(1, 37):
-        volts, amps = (r.key for r in pv_string_registers(n))
-
-        def power(values: Values, volts: str = volts, amps: str = amps) -> StateType:
-            v, a = values.get(volts), values.get(amps)
-            if not isinstance(v, int | float) or not isinstance(a, int | float):
-                return None
-            return round(v * a / 1000, 3)
-
-        def has(unit: Any, n: int = n) -> bool:
-            return bool(n <= unit.pv_string_count)
-
-        common: dict[str, Any] = {"translation_placeholders": {"string": str(n)}, "has_fn": has}
-        descriptions += [
-            _measure(
-                f"pv{n}_voltage",
-                volts,
-                _PV,
-                SensorDeviceClass.VOLTAGE,
-                UnitOfElectricPotential.VOLT,
-                _DT,
-                1,
-                translation_key="pv_string_voltage",
-                **common,
-            ),
-            _measure(
-                f"pv{n}_current",
-                amps,
-                _PV,
-                SensorDeviceClass.CURRENT,
-                UnitOfElectricCurrent.AMPERE,
-                _DT,
-                2,
-                translation_key="pv_string_current",
-                **common,
-            ),
-            _power(
-                f"pv{n}_power",
-                volts,
-                _PV,
-                translation_key="pv_string_power",
-                registers=(volts, amps),
-                value_fn=power,
-                **common,
-            ),
-        ]
-    return descriptions
+PLANT_PHASES = (
+    ("a", Key.GRID_SENSOR_PHASE_A_ACTIVE_POWER, Key.PLANT_PHASE_A_ACTIVE_POWER),
+    ("b", Key.GRID_SENSOR_PHASE_B_ACTIVE_POWER, Key.PLANT_PHASE_B_ACTIVE_POWER),
+    ("c", Key.GRID_SENSOR_PHASE_C_ACTIVE_POWER, Key.PLANT_PHASE_C_ACTIVE_POWER),
+)
+INVERTER_PHASES = (
+    ("a", Key.PHASE_A_VOLTAGE, Key.PHASE_A_CURRENT),
+    ("b", Key.PHASE_B_VOLTAGE, Key.PHASE_B_CURRENT),
+    ("c", Key.PHASE_C_VOLTAGE, Key.PHASE_C_CURRENT),
+)
+LINE_VOLTAGES = (
+    ("ab", Key.LINE_VOLTAGE_AB),
+    ("bc", Key.LINE_VOLTAGE_BC),
+    ("ca", Key.LINE_VOLTAGE_CA),
+)
 
 
-def _smart_loads() -> list[SigenergySensorEntityDescription]:
-    descriptions = []
-    for n in range(1, 25):
-        energy_key = f"smart_load_{n}_energy_total"
-
-        def used(values: Values, energy_key: str = energy_key) -> bool:
-            energy = values.get(energy_key)
-            return isinstance(energy, int | float) and energy > 0
-
-        placeholders = {"load": str(n)}
-        descriptions += [
-            _power(
-                f"smart_load_{n}_power",
-                f"smart_load_{n}_power",
-                translation_key="smart_load_power",
-                group=_DT,
-                translation_placeholders=placeholders,
-                enabled_fn=used,
-            ),
-            _energy(
-                energy_key,
-                energy_key,
-                translation_key="smart_load_energy",
-                translation_placeholders=placeholders,
-                enabled_fn=used,
-            ),
-        ]
-    return descriptions
-
-
-def _has_dc_charger(unit: Any) -> bool:
-    return bool(unit.dc_charger)
-
-
-def _has_pv(unit: Any) -> bool:
-    return bool(unit.pv_string_count > 0)
-
-
-SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
-    # --- plant power flows (5 s) ---
-    _power("plant_pv_power", "plant_pv_power"),
-    _power("plant_battery_power", "plant_ess_power"),
-    _power("grid_power", "grid_sensor_active_power"),
-    _power("grid_import_power", "grid_sensor_active_power", value_fn=_grid_import),
-    _power("grid_export_power", "grid_sensor_active_power", value_fn=_grid_export),
-    _power("load_power", "total_load_power"),
-    _power("plant_active_power", "plant_active_power"),
-    _measure(
-        "plant_reactive_power",
-        "plant_reactive_power",
-        _PLANT,
-        SensorDeviceClass.REACTIVE_POWER,
-        UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
-        _RT,
-        2,
-        entity_registry_enabled_default=False,
-    ),
-    *(
-        _power(
-            f"grid_phase_{p}_power",
-            f"grid_sensor_phase_{p}_active_power",
-            entity_registry_enabled_default=False,
-        )
-        for p in "abc"
-    ),
-    *(
-        _power(
-            f"plant_phase_{p}_power",
-            f"plant_phase_{p}_active_power",
-            entity_registry_enabled_default=False,
-        )
-        for p in "abc"
-    ),
-    _power("third_party_pv_power", "third_party_pv_power", entity_registry_enabled_default=False),
-    # --- plant battery ---
-    _measure(
-        "plant_battery_soc", "plant_ess_soc", _PLANT, SensorDeviceClass.BATTERY, PERCENTAGE, _RT, 1
-    ),
-    _measure(
-        "plant_battery_soh",
-        "plant_ess_soh",
-        _PLANT,
-        None,
-        PERCENTAGE,
-        _DT,
-        1,
-        entity_category=_DIAG,
-    ),
-    _measure(
-        "plant_available_charge_energy",
-        "plant_ess_available_charge_energy",
-        _PLANT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _DT,
-        2,
-    ),
-    _measure(
-        "plant_available_discharge_energy",
-        "plant_ess_available_discharge_energy",
-        _PLANT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _DT,
-        2,
-    ),
-    _measure(
-        "plant_rated_capacity",
-        "plant_ess_rated_energy_capacity",
-        _PLANT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _ST,
-        1,
-        entity_category=_DIAG,
-    ),
-    _measure(
-        "plant_charge_cut_off_soc",
-        "plant_ess_charge_cut_off_soc",
-        _PLANT,
-        None,
-        PERCENTAGE,
-        _DT,
-        0,
-        entity_category=_DIAG,
-    ),
-    _measure(
-        "plant_discharge_cut_off_soc",
-        "plant_ess_discharge_cut_off_soc",
-        _PLANT,
-        None,
-        PERCENTAGE,
-        _DT,
-        0,
-        entity_category=_DIAG,
-    ),
-    _measure(
-        "plant_battery_temperature",
-        "plant_ess_average_cell_temperature",
-        _PLANT,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        _DT,
-        1,
-        entity_registry_enabled_default=False,
-    ),
-    _measure(
-        "backup_soc", "ess_backup_soc", _PLANT, None, PERCENTAGE, _ST, 0, entity_category=_DIAG
-    ),
-    # --- plant states (5 s) ---
-    _enum("grid_mode", "grid_status", GridStatus),
-    _enum("plant_running_state", "plant_running_state", RunningState),
-    _enum("ems_work_mode", "ems_work_mode", EmsWorkMode),
-    _enum(
-        "remote_ems_control_mode",
-        "remote_ems_control_mode",
-        RemoteEmsControlMode,
-        group=_ST,
-        entity_category=_DIAG,
-        entity_registry_enabled_default=False,
-    ),
-    *(_alarm(f"plant_alarm_{n}", f"plant_alarm_{n}", _PLANT) for n in range(1, 8)),
-    # --- plant energy (60 s) ---
-    _energy("plant_pv_energy", "plant_pv_energy_total"),
-    _energy("plant_load_energy", "plant_load_energy_total"),
-    _energy("grid_import_energy", "grid_import_energy_total_legacy"),
-    _energy("grid_export_energy", "grid_export_energy_total_legacy"),
-    _energy("plant_battery_charge_energy", "plant_ess_charge_energy_total_legacy"),
-    _energy("plant_battery_discharge_energy", "plant_ess_discharge_energy_total_legacy"),
-    _energy("plant_pv_energy_daily", "plant_pv_energy_daily", lifetime=False),
-    _energy("plant_load_energy_daily", "plant_load_energy_daily", lifetime=False),
-    *_smart_loads(),
-    # --- inverter (5 s) ---
-    _power("active_power", "active_power", _INV),
-    _power("pv_power", "pv_power", _PV, has_fn=_has_pv),
-    _enum("running_state", "running_state", RunningState, _INV),
-    *(_alarm(f"alarm_{n}", f"alarm_{n}", _INV) for n in range(1, 6)),
-    _indicator("pv_indicator", lambda inv, plant: ind.pv_indicator(inv), ind.PvIndicator),
-    _indicator("grid_indicator", ind.grid_indicator, ind.GridIndicator),
-    _indicator(
-        "battery_indicator", lambda inv, plant: ind.battery_indicator(inv), ind.BatteryIndicator
+PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    # --- power flows (5 s) ---
+    SigenergySensorEntityDescription(
+        key="plant_pv_power",
+        translation_key="plant_pv_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_PV_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
     ),
     SigenergySensorEntityDescription(
-        key="communication_indicator",
-        translation_key="communication_indicator",
-        group=_DT,
-        role=_INV,
+        key="plant_battery_power",
+        translation_key="plant_battery_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ESS_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_power",
+        translation_key="grid_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.GRID_SENSOR_ACTIVE_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_import_power",
+        translation_key="grid_import_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.GRID_SENSOR_ACTIVE_POWER,),
+        value_fn=_positive(Key.GRID_SENSOR_ACTIVE_POWER, 1),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_export_power",
+        translation_key="grid_export_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.GRID_SENSOR_ACTIVE_POWER,),
+        value_fn=_positive(Key.GRID_SENSOR_ACTIVE_POWER, -1),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="load_power",
+        translation_key="load_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.TOTAL_LOAD_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_active_power",
+        translation_key="plant_active_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ACTIVE_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_reactive_power",
+        translation_key="plant_reactive_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_REACTIVE_POWER,),
+        device_class=SensorDeviceClass.REACTIVE_POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+    ),
+    *(
+        SigenergySensorEntityDescription(
+            key=f"grid_phase_{phase}_power",
+            translation_key=f"grid_phase_{phase}_power",
+            role=DeviceRole.PLANT,
+            registers=(grid,),
+            device_class=SensorDeviceClass.POWER,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfPower.KILO_WATT,
+            suggested_display_precision=2,
+            entity_registry_enabled_default=False,
+        )
+        for phase, grid, _plant in PLANT_PHASES
+    ),
+    *(
+        SigenergySensorEntityDescription(
+            key=f"plant_phase_{phase}_power",
+            translation_key=f"plant_phase_{phase}_power",
+            role=DeviceRole.PLANT,
+            registers=(plant,),
+            device_class=SensorDeviceClass.POWER,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfPower.KILO_WATT,
+            suggested_display_precision=2,
+            entity_registry_enabled_default=False,
+        )
+        for phase, _grid, plant in PLANT_PHASES
+    ),
+    SigenergySensorEntityDescription(
+        key="third_party_pv_power",
+        translation_key="third_party_pv_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.THIRD_PARTY_PV_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+    ),
+    # --- battery of the whole plant ---
+    SigenergySensorEntityDescription(
+        key="plant_battery_soc",
+        translation_key="plant_battery_soc",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ESS_SOC,),
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_battery_soh",
+        translation_key="plant_battery_soh",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_SOH,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_available_charge_energy",
+        translation_key="plant_available_charge_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_AVAILABLE_CHARGE_ENERGY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_available_discharge_energy",
+        translation_key="plant_available_discharge_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_AVAILABLE_DISCHARGE_ENERGY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_rated_capacity",
+        translation_key="plant_rated_capacity",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.SETTINGS,
+        registers=(Key.PLANT_ESS_RATED_ENERGY_CAPACITY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_charge_cut_off_soc",
+        translation_key="plant_charge_cut_off_soc",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_CHARGE_CUT_OFF_SOC,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_discharge_cut_off_soc",
+        translation_key="plant_discharge_cut_off_soc",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_DISCHARGE_CUT_OFF_SOC,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_battery_temperature",
+        translation_key="plant_battery_temperature",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.DETAIL,
+        registers=(Key.PLANT_ESS_AVERAGE_CELL_TEMPERATURE,),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+    ),
+    SigenergySensorEntityDescription(
+        key="backup_soc",
+        translation_key="backup_soc",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.SETTINGS,
+        registers=(Key.ESS_BACKUP_SOC,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    # --- states (5 s) ---
+    SigenergySensorEntityDescription(
+        key="grid_mode",
+        translation_key="grid_mode",
+        role=DeviceRole.PLANT,
+        registers=(Key.GRID_STATUS,),
+        value_fn=_enum_value(Key.GRID_STATUS, GridStatus),
         device_class=SensorDeviceClass.ENUM,
-        options=[s.value for s in ind.CommunicationIndicator],
-        value_fn=lambda _values: ind.communication_indicator().state.value,
-        attrs_fn=lambda _values: {"reason": ind.communication_indicator().reason},
+        options=_options(GridStatus),
+        # The binary sensor "Grid" states whether the plant is on grid; this
+        # adds only whether an outage was automatic or manual.
         entity_registry_enabled_default=False,
     ),
-    # --- inverter detail (30 s) ---
-    _measure(
-        "reactive_power",
-        "reactive_power",
-        _INV,
-        SensorDeviceClass.REACTIVE_POWER,
-        UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
-        _DT,
-        2,
+    SigenergySensorEntityDescription(
+        key="plant_running_state",
+        translation_key="plant_running_state",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_RUNNING_STATE,),
+        value_fn=_enum_value(Key.PLANT_RUNNING_STATE, RunningState),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(RunningState),
+    ),
+    SigenergySensorEntityDescription(
+        key="ems_work_mode",
+        translation_key="ems_work_mode",
+        role=DeviceRole.PLANT,
+        registers=(Key.EMS_WORK_MODE,),
+        value_fn=_enum_value(Key.EMS_WORK_MODE, EmsWorkMode),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(EmsWorkMode),
+    ),
+    SigenergySensorEntityDescription(
+        key="remote_ems_control_mode",
+        translation_key="remote_ems_control_mode",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.SETTINGS,
+        registers=(Key.REMOTE_EMS_CONTROL_MODE,),
+        value_fn=_enum_value(Key.REMOTE_EMS_CONTROL_MODE, RemoteEmsControlMode),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(RemoteEmsControlMode),
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
-    _measure(
-        "grid_frequency",
-        "grid_frequency",
-        _INV,
-        SensorDeviceClass.FREQUENCY,
-        UnitOfFrequency.HERTZ,
-        _DT,
-        2,
+    # --- energy (60 s) ---
+    SigenergySensorEntityDescription(
+        key="plant_pv_energy",
+        translation_key="plant_pv_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_PV_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _measure(
-        "internal_temperature",
-        "pcs_internal_temperature",
-        _INV,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        _DT,
-        1,
-        entity_category=_DIAG,
+    SigenergySensorEntityDescription(
+        key="plant_load_energy",
+        translation_key="plant_load_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_LOAD_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _measure(
-        "power_factor",
-        "power_factor",
-        _INV,
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        _DT,
-        3,
+    SigenergySensorEntityDescription(
+        key="grid_import_energy",
+        translation_key="grid_import_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.GRID_IMPORT_ENERGY_TOTAL_LEGACY,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_export_energy",
+        translation_key="grid_export_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.GRID_EXPORT_ENERGY_TOTAL_LEGACY,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_battery_charge_energy",
+        translation_key="plant_battery_charge_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_ESS_CHARGE_ENERGY_TOTAL_LEGACY,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_battery_discharge_energy",
+        translation_key="plant_battery_discharge_energy",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_ESS_DISCHARGE_ENERGY_TOTAL_LEGACY,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_pv_energy_daily",
+        translation_key="plant_pv_energy_daily",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_PV_ENERGY_DAILY,),
+        counter=Counter.DAILY,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="plant_load_energy_daily",
+        translation_key="plant_load_energy_daily",
+        role=DeviceRole.PLANT,
+        poll=PollGroup.ENERGY,
+        registers=(Key.PLANT_LOAD_ENERGY_DAILY,),
+        counter=Counter.DAILY,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+)
+
+
+def _smart_loads() -> tuple[SigenergySensorEntityDescription, ...]:
+    """Power and lifetime energy of smart loads 1-24 (30098-30193), for the loads in use."""
+    descriptions: list[SigenergySensorEntityDescription] = []
+    for load in range(1, SMART_LOADS + 1):
+        placeholders = {"load": str(load)}
+        descriptions += [
+            SigenergySensorEntityDescription(
+                key=f"smart_load_{load}_power",
+                translation_key="smart_load_power",
+                translation_placeholders=placeholders,
+                role=DeviceRole.PLANT,
+                poll=PollGroup.DETAIL,
+                smart_load=load,
+                registers=(Key(f"smart_load_{load}_power"),),
+                device_class=SensorDeviceClass.POWER,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfPower.KILO_WATT,
+                suggested_display_precision=2,
+            ),
+            SigenergySensorEntityDescription(
+                key=f"smart_load_{load}_energy_total",
+                translation_key="smart_load_energy",
+                translation_placeholders=placeholders,
+                role=DeviceRole.PLANT,
+                poll=PollGroup.ENERGY,
+                smart_load=load,
+                registers=(Key(f"smart_load_{load}_energy_total"),),
+                counter=Counter.LIFETIME,
+                device_class=SensorDeviceClass.ENERGY,
+                state_class=SensorStateClass.TOTAL_INCREASING,
+                native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+                suggested_display_precision=2,
+            ),
+        ]
+    return tuple(descriptions)
+
+
+ALARM_SENSORS: tuple[SigenergySensorEntityDescription, ...] = tuple(
+    SigenergySensorEntityDescription(
+        key=str(key),
+        translation_key="alarm",
+        translation_placeholders={"alarm": str(number)},
+        role=role,
+        registers=(key,),
+        value_fn=_alarm_text(key),
+        entity_category=EntityCategory.DIAGNOSTIC,
+    )
+    for role, number, key in ALARMS
+)
+"""The active alarms of each alarm register, by name ("ok" when none)."""
+
+
+INVERTER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    SigenergySensorEntityDescription(
+        key="active_power",
+        translation_key="active_power",
+        role=DeviceRole.INVERTER,
+        registers=(Key.ACTIVE_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="running_state",
+        translation_key="running_state",
+        role=DeviceRole.INVERTER,
+        registers=(Key.RUNNING_STATE,),
+        value_fn=_enum_value(Key.RUNNING_STATE, RunningState),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(RunningState),
+    ),
+    SigenergySensorEntityDescription(
+        key="pv_indicator",
+        translation_key="pv_indicator",
+        role=DeviceRole.INVERTER,
+        registers=ind.INVERTER_KEYS,
+        plant_registers=ind.PLANT_KEYS,
+        required=(Key.RUNNING_STATE,),
+        value_fn=lambda values: ind.pv_indicator(values).state.value,
+        device_class=SensorDeviceClass.ENUM,
+        options=[s.value for s in ind.PvIndicator],
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_indicator",
+        translation_key="grid_indicator",
+        role=DeviceRole.INVERTER,
+        registers=ind.INVERTER_KEYS,
+        plant_registers=ind.PLANT_KEYS,
+        required=(Key.RUNNING_STATE,),
+        value_fn=lambda values: ind.grid_indicator(values, values).state.value,
+        device_class=SensorDeviceClass.ENUM,
+        options=[s.value for s in ind.GridIndicator],
+    ),
+    SigenergySensorEntityDescription(
+        key="battery_indicator",
+        translation_key="battery_indicator",
+        role=DeviceRole.INVERTER,
+        registers=ind.INVERTER_KEYS,
+        plant_registers=ind.PLANT_KEYS,
+        required=(Key.RUNNING_STATE,),
+        value_fn=lambda values: ind.battery_indicator(values).state.value,
+        device_class=SensorDeviceClass.ENUM,
+        options=[s.value for s in ind.BatteryIndicator],
+    ),
+    SigenergySensorEntityDescription(
+        key="reactive_power",
+        translation_key="reactive_power",
+        role=DeviceRole.INVERTER,
+        registers=(Key.REACTIVE_POWER,),
+        device_class=SensorDeviceClass.REACTIVE_POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+    ),
+    SigenergySensorEntityDescription(
+        key="grid_frequency",
+        translation_key="grid_frequency",
+        role=DeviceRole.INVERTER,
+        registers=(Key.GRID_FREQUENCY,),
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="internal_temperature",
+        translation_key="internal_temperature",
+        role=DeviceRole.INVERTER,
+        registers=(Key.PCS_INTERNAL_TEMPERATURE,),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="power_factor",
+        translation_key="power_factor",
+        role=DeviceRole.INVERTER,
+        registers=(Key.POWER_FACTOR,),
+        device_class=SensorDeviceClass.POWER_FACTOR,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=3,
         entity_registry_enabled_default=False,
     ),
     *(
-        _measure(
-            f"phase_{p}_voltage",
-            f"phase_{p}_voltage",
-            _INV,
-            SensorDeviceClass.VOLTAGE,
-            UnitOfElectricPotential.VOLT,
-            _DT,
-            1,
+        SigenergySensorEntityDescription(
+            key=f"phase_{phase}_voltage",
+            translation_key=f"phase_{phase}_voltage",
+            role=DeviceRole.INVERTER,
+            registers=(volts,),
+            device_class=SensorDeviceClass.VOLTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+            suggested_display_precision=1,
             entity_registry_enabled_default=False,
         )
-        for p in "abc"
+        for phase, volts, _amps in INVERTER_PHASES
     ),
     *(
-        _measure(
-            f"phase_{p}_current",
-            f"phase_{p}_current",
-            _INV,
-            SensorDeviceClass.CURRENT,
-            UnitOfElectricCurrent.AMPERE,
-            _DT,
-            2,
+        SigenergySensorEntityDescription(
+            key=f"phase_{phase}_current",
+            translation_key=f"phase_{phase}_current",
+            role=DeviceRole.INVERTER,
+            registers=(amps,),
+            device_class=SensorDeviceClass.CURRENT,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+            suggested_display_precision=2,
             entity_registry_enabled_default=False,
         )
-        for p in "abc"
+        for phase, _volts, amps in INVERTER_PHASES
     ),
     *(
-        _measure(
-            f"line_voltage_{ph}",
-            f"line_voltage_{ph}",
-            _INV,
-            SensorDeviceClass.VOLTAGE,
-            UnitOfElectricPotential.VOLT,
-            _DT,
-            1,
+        SigenergySensorEntityDescription(
+            key=f"line_voltage_{line}",
+            translation_key=f"line_voltage_{line}",
+            role=DeviceRole.INVERTER,
+            registers=(volts,),
+            device_class=SensorDeviceClass.VOLTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+            suggested_display_precision=1,
             entity_registry_enabled_default=False,
         )
-        for ph in ("ab", "bc", "ca")
+        for line, volts in LINE_VOLTAGES
     ),
-    _measure(
-        "insulation_resistance",
-        "insulation_resistance",
-        _PV,
-        None,
-        "MΩ",
-        _DT,
-        3,
-        entity_category=_DIAG,
+)
+
+
+PV_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    SigenergySensorEntityDescription(
+        key="pv_power",
+        translation_key="pv_power",
+        role=DeviceRole.PV,
+        exists_fn=lambda inverter: inverter.has_pv,
+        registers=(Key.PV_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="insulation_resistance",
+        translation_key="insulation_resistance",
+        role=DeviceRole.PV,
+        exists_fn=lambda inverter: inverter.has_pv,
+        registers=(Key.INSULATION_RESISTANCE,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=MEGA_OHM,
+        suggested_display_precision=3,
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        has_fn=_has_pv,
     ),
-    *_pv_strings(),
-    # --- inverter energy (60 s) ---
-    _energy("pv_energy", "pv_energy_total", _PV, has_fn=_has_pv),
-    _energy("pv_energy_daily", "pv_energy_daily", _PV, lifetime=False, has_fn=_has_pv),
-    # --- battery of an inverter ---
-    _measure(
-        "battery_soc",
-        "ess_soc",
-        _BAT,
-        SensorDeviceClass.BATTERY,
-        PERCENTAGE,
-        _DT,
-        1,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="pv_energy",
+        translation_key="pv_energy",
+        role=DeviceRole.PV,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_pv,
+        registers=(Key.PV_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _power("battery_power", "ess_power", _BAT, has_fn=has_battery),
+    SigenergySensorEntityDescription(
+        key="pv_energy_daily",
+        translation_key="pv_energy_daily",
+        role=DeviceRole.PV,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_pv,
+        registers=(Key.PV_ENERGY_DAILY,),
+        counter=Counter.DAILY,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+)
+
+
+def _pv_strings() -> tuple[SigenergySensorEntityDescription, ...]:
+    """Voltage, current and power of PV strings 1-36, for the strings the inverter reports."""
+    descriptions: list[SigenergySensorEntityDescription] = []
+    for string in range(1, PV_STRINGS + 1):
+        volts, amps = Key(f"pv{string}_voltage"), Key(f"pv{string}_current")
+
+        def has_string(inverter: InverterInfo, string: int = string) -> bool:
+            return string <= inverter.pv_string_count
+
+        placeholders = {"string": str(string)}
+        descriptions += [
+            SigenergySensorEntityDescription(
+                key=f"pv{string}_voltage",
+                translation_key="pv_string_voltage",
+                translation_placeholders=placeholders,
+                role=DeviceRole.PV,
+                exists_fn=has_string,
+                registers=(volts,),
+                device_class=SensorDeviceClass.VOLTAGE,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+                suggested_display_precision=1,
+            ),
+            SigenergySensorEntityDescription(
+                key=f"pv{string}_current",
+                translation_key="pv_string_current",
+                translation_placeholders=placeholders,
+                role=DeviceRole.PV,
+                exists_fn=has_string,
+                registers=(amps,),
+                device_class=SensorDeviceClass.CURRENT,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+                suggested_display_precision=2,
+            ),
+            SigenergySensorEntityDescription(
+                key=f"pv{string}_power",
+                translation_key="pv_string_power",
+                translation_placeholders=placeholders,
+                role=DeviceRole.PV,
+                exists_fn=has_string,
+                registers=(volts, amps),
+                value_fn=_string_power(volts, amps),
+                device_class=SensorDeviceClass.POWER,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfPower.KILO_WATT,
+                suggested_display_precision=2,
+            ),
+        ]
+    return tuple(descriptions)
+
+
+BATTERY_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    SigenergySensorEntityDescription(
+        key="battery_soc",
+        translation_key="battery_soc",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_SOC,),
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+    ),
+    SigenergySensorEntityDescription(
+        key="battery_power",
+        translation_key="battery_power",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
     SigenergySensorEntityDescription(
         key="battery_state",
         translation_key="battery_state",
-        group=_DT,
-        role=_BAT,
-        registers=("ess_power",),
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        value_fn=_battery_state,
         device_class=SensorDeviceClass.ENUM,
         options=["charging", "discharging", "idle"],
-        value_fn=_battery_state,
-        has_fn=has_battery,
-    ),
-    _measure(
-        "battery_soh",
-        "ess_soh",
-        _BAT,
-        None,
-        PERCENTAGE,
-        _DT,
-        1,
-        entity_category=_DIAG,
-        has_fn=has_battery,
-    ),
-    _measure(
-        "battery_temperature",
-        "ess_average_cell_temperature",
-        _BAT,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        _DT,
-        1,
-        has_fn=has_battery,
-    ),
-    _measure(
-        "battery_max_temperature",
-        "ess_max_cell_temperature",
-        _BAT,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        _DT,
-        1,
+        # The charging binary sensor and the inverter's battery indicator
+        # state the same; kept for owners who want one enum.
         entity_registry_enabled_default=False,
-        has_fn=has_battery,
     ),
-    _measure(
-        "battery_min_temperature",
-        "ess_min_cell_temperature",
-        _BAT,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        _DT,
-        1,
+    SigenergySensorEntityDescription(
+        key="battery_soh",
+        translation_key="battery_soh",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_SOH,),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="battery_temperature",
+        translation_key="battery_temperature",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_AVERAGE_CELL_TEMPERATURE,),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+    ),
+    SigenergySensorEntityDescription(
+        key="battery_max_temperature",
+        translation_key="battery_max_temperature",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_MAX_CELL_TEMPERATURE,),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
         entity_registry_enabled_default=False,
-        has_fn=has_battery,
     ),
-    _measure(
-        "battery_cell_voltage",
-        "ess_average_cell_voltage",
-        _BAT,
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-        _DT,
-        3,
-        entity_category=_DIAG,
-        has_fn=has_battery,
-    ),
-    _measure(
-        "battery_max_cell_voltage",
-        "ess_max_cell_voltage",
-        _BAT,
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-        _DT,
-        3,
+    SigenergySensorEntityDescription(
+        key="battery_min_temperature",
+        translation_key="battery_min_temperature",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_MIN_CELL_TEMPERATURE,),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
         entity_registry_enabled_default=False,
-        has_fn=has_battery,
     ),
-    _measure(
-        "battery_min_cell_voltage",
-        "ess_min_cell_voltage",
-        _BAT,
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-        _DT,
-        3,
+    SigenergySensorEntityDescription(
+        key="battery_cell_voltage",
+        translation_key="battery_cell_voltage",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_AVERAGE_CELL_VOLTAGE,),
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=3,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SigenergySensorEntityDescription(
+        key="battery_max_cell_voltage",
+        translation_key="battery_max_cell_voltage",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_MAX_CELL_VOLTAGE,),
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=3,
         entity_registry_enabled_default=False,
-        has_fn=has_battery,
     ),
-    _measure(
-        "battery_available_charge_energy",
-        "ess_available_charge_energy",
-        _BAT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _DT,
-        2,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="battery_min_cell_voltage",
+        translation_key="battery_min_cell_voltage",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_MIN_CELL_VOLTAGE,),
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=3,
+        entity_registry_enabled_default=False,
     ),
-    _measure(
-        "battery_available_discharge_energy",
-        "ess_available_discharge_energy",
-        _BAT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _DT,
-        2,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="battery_available_charge_energy",
+        translation_key="battery_available_charge_energy",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_AVAILABLE_CHARGE_ENERGY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _measure(
-        "battery_rated_capacity",
-        "rated_battery_capacity",
-        _BAT,
-        SensorDeviceClass.ENERGY_STORAGE,
-        UnitOfEnergy.KILO_WATT_HOUR,
-        _ST,
-        1,
-        entity_category=_DIAG,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="battery_available_discharge_energy",
+        translation_key="battery_available_discharge_energy",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_AVAILABLE_DISCHARGE_ENERGY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _energy("battery_charge_energy", "ess_charge_energy_total", _BAT, has_fn=has_battery),
-    _energy("battery_discharge_energy", "ess_discharge_energy_total", _BAT, has_fn=has_battery),
-    _energy(
-        "battery_charge_energy_daily",
-        "ess_charge_energy_daily",
-        _BAT,
-        lifetime=False,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="battery_rated_capacity",
+        translation_key="battery_rated_capacity",
+        role=DeviceRole.BATTERY,
+        poll=PollGroup.SETTINGS,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.RATED_BATTERY_CAPACITY,),
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    _energy(
-        "battery_discharge_energy_daily",
-        "ess_discharge_energy_daily",
-        _BAT,
-        lifetime=False,
-        has_fn=has_battery,
+    SigenergySensorEntityDescription(
+        key="battery_charge_energy",
+        translation_key="battery_charge_energy",
+        role=DeviceRole.BATTERY,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_CHARGE_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    # --- DC charger (present when it reports a rated power) ---
-    _power("dc_charger_power", "dc_charger_output_power", _DC, has_fn=_has_dc_charger),
-    _enum(
-        "dc_charger_state",
-        "dc_charger_running_state",
-        DcChargerState,
-        _DC,
-        _DT,
-        has_fn=_has_dc_charger,
+    SigenergySensorEntityDescription(
+        key="battery_discharge_energy",
+        translation_key="battery_discharge_energy",
+        role=DeviceRole.BATTERY,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_DISCHARGE_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _measure(
-        "dc_charger_vehicle_soc",
-        "dc_charger_vehicle_soc",
-        _DC,
-        SensorDeviceClass.BATTERY,
-        PERCENTAGE,
-        _DT,
-        0,
-        has_fn=_has_dc_charger,
+    SigenergySensorEntityDescription(
+        key="battery_charge_energy_daily",
+        translation_key="battery_charge_energy_daily",
+        role=DeviceRole.BATTERY,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_CHARGE_ENERGY_DAILY,),
+        counter=Counter.DAILY,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _energy(
-        "dc_charger_charge_energy", "dc_charger_charge_energy_total", _DC, has_fn=_has_dc_charger
+    SigenergySensorEntityDescription(
+        key="battery_discharge_energy_daily",
+        translation_key="battery_discharge_energy_daily",
+        role=DeviceRole.BATTERY,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_DISCHARGE_ENERGY_DAILY,),
+        counter=Counter.DAILY,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
     ),
-    _energy(
-        "dc_charger_discharge_energy",
-        "dc_charger_discharge_energy_total",
-        _DC,
-        has_fn=_has_dc_charger,
-    ),
-    # --- AC charger ---
-    _enum("ac_charger_state", "ac_charger_system_state", AcChargerState, _AC),
-    _power("ac_charger_power", "ac_charger_charging_power", _AC),
-    _energy("ac_charger_energy", "ac_charger_energy_total", _AC),
 )
+
+
+CHARGER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    # DC charger: present when it reports a rated power (31523).
+    SigenergySensorEntityDescription(
+        key="dc_charger_power",
+        translation_key="dc_charger_power",
+        role=DeviceRole.DC_CHARGER,
+        exists_fn=lambda inverter: inverter.dc_charger,
+        registers=(Key.DC_CHARGER_OUTPUT_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="dc_charger_state",
+        translation_key="dc_charger_state",
+        role=DeviceRole.DC_CHARGER,
+        exists_fn=lambda inverter: inverter.dc_charger,
+        registers=(Key.DC_CHARGER_RUNNING_STATE,),
+        value_fn=_enum_value(Key.DC_CHARGER_RUNNING_STATE, DcChargerState),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(DcChargerState),
+    ),
+    SigenergySensorEntityDescription(
+        key="dc_charger_vehicle_soc",
+        translation_key="dc_charger_vehicle_soc",
+        role=DeviceRole.DC_CHARGER,
+        exists_fn=lambda inverter: inverter.dc_charger,
+        registers=(Key.DC_CHARGER_VEHICLE_SOC,),
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+    ),
+    SigenergySensorEntityDescription(
+        key="dc_charger_charge_energy",
+        translation_key="dc_charger_charge_energy",
+        role=DeviceRole.DC_CHARGER,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.dc_charger,
+        registers=(Key.DC_CHARGER_CHARGE_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="dc_charger_discharge_energy",
+        translation_key="dc_charger_discharge_energy",
+        role=DeviceRole.DC_CHARGER,
+        poll=PollGroup.ENERGY,
+        exists_fn=lambda inverter: inverter.dc_charger,
+        registers=(Key.DC_CHARGER_DISCHARGE_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    # AC charger (EVAC), at its own unit id.
+    SigenergySensorEntityDescription(
+        key="ac_charger_state",
+        translation_key="ac_charger_state",
+        role=DeviceRole.AC_CHARGER,
+        registers=(Key.AC_CHARGER_SYSTEM_STATE,),
+        value_fn=_enum_value(Key.AC_CHARGER_SYSTEM_STATE, AcChargerState),
+        device_class=SensorDeviceClass.ENUM,
+        options=_options(AcChargerState),
+    ),
+    SigenergySensorEntityDescription(
+        key="ac_charger_power",
+        translation_key="ac_charger_power",
+        role=DeviceRole.AC_CHARGER,
+        registers=(Key.AC_CHARGER_CHARGING_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        key="ac_charger_energy",
+        translation_key="ac_charger_energy",
+        role=DeviceRole.AC_CHARGER,
+        poll=PollGroup.ENERGY,
+        registers=(Key.AC_CHARGER_ENERGY_TOTAL,),
+        counter=Counter.LIFETIME,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+)
+
+
+SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
+    *PLANT_SENSORS,
+    *_smart_loads(),
+    *INVERTER_SENSORS,
+    *ALARM_SENSORS,
+    *PV_SENSORS,
+    *_pv_strings(),
+    *BATTERY_SENSORS,
+    *CHARGER_SENSORS,
+)
+
+
+def guarded_counters(group: PollGroup) -> frozenset[Key]:
+    """The lifetime counters a coordinator guards: those of the sensors it reads."""
+    return frozenset(
+        d.registers[0] for d in SENSORS if d.counter is Counter.LIFETIME and d.group is group
+    )
 
 
 async def async_setup_entry(
@@ -783,7 +1156,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     async_add_entities(
         SigenergySensorEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, SENSORS)
+        for description, unit in targets(runtime.plant, runtime.features, SENSORS)
     )
 
 
@@ -792,34 +1165,10 @@ class SigenergySensorEntity(SigenergyEntity, SensorEntity):
 
     entity_description: SigenergySensorEntityDescription
 
-    def __init__(
-        self, runtime: Any, description: SigenergySensorEntityDescription, unit: Unit
-    ) -> None:
-        """Set up the sensor; some are enabled by default only when in use."""
-        super().__init__(runtime, description, unit)
-        if description.enabled_fn is not None:
-            self._attr_entity_registry_enabled_default = description.enabled_fn(self.values)
-
-    @property
-    def values(self) -> Values:
-        """The unit's values, with the plant's for entities that read plant registers too."""
-        values = super().values
-        if self.entity_description.plant_registers:
-            plant = (self.coordinator.data or {}).get(PLANT_UNIT_ID, {})
-            return {**values, "_plant": plant}
-        return values
-
     @property
     def native_value(self) -> StateType:
         """The sensor's value."""
         description = self.entity_description
         if description.value_fn is not None:
             return description.value_fn(self.values)
-        return _first(description, self.values)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Attributes such as an indicator's colour and pattern."""
-        if self.entity_description.attrs_fn is None or not self.available:
-            return None
-        return self.entity_description.attrs_fn(self.values)
+        return self.values.number(description.registers[0])

@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity, SwitchEntityDescription
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .const import DOMAIN, PollGroup
-from .coordinator import coil_key
-from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .const import DOMAIN
+from .entity import (
+    Capability,
+    DeviceRole,
+    SigenergyEntity,
+    SigenergyEntityDescription,
+    targets,
+)
 from .protocol.contacts import DRY_CONTACTS
 from .protocol.exceptions import SigenergyError, SigenergyReadOnlyError
 
@@ -38,12 +43,11 @@ class SigenergySwitchEntityDescription(SwitchEntityDescription, SigenergyEntityD
 
 SWITCHES: tuple[SigenergySwitchEntityDescription, ...] = tuple(
     SigenergySwitchEntityDescription(
-        key=coil_key(coil),
+        key=f"do{coil + 1}",
         translation_key="dry_contact",
         translation_placeholders={"contact": str(coil + 1)},
-        group=PollGroup.DETAIL,
         role=DeviceRole.INVERTER,
-        registers=(coil_key(coil),),
+        capability=Capability.DRY_CONTACTS,
         device_class=SwitchDeviceClass.SWITCH,
         coil=coil,
     )
@@ -60,9 +64,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     async_add_entities(
         SigenergyDryContactSwitch(runtime, description, unit)
-        for description, unit in targets(runtime.plant, SWITCHES)
-        if (support := runtime.io_support.get(getattr(unit, "unit_id", -1)))
-        and support.dry_contacts
+        for description, unit in targets(runtime.plant, runtime.features, SWITCHES)
     )
 
 
@@ -72,10 +74,14 @@ class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):
     entity_description: SigenergySwitchEntityDescription
 
     @property
+    def available(self) -> bool:
+        """Unavailable while the coil was not read."""
+        return super().available and self.is_on is not None
+
+    @property
     def is_on(self) -> bool | None:
         """Whether the contact is closed."""
-        value = self.values.get(self.entity_description.key)
-        return value if isinstance(value, bool) else None
+        return self.values.coil(self.entity_description.coil)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Close the contact."""
@@ -86,10 +92,10 @@ class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):
         await self._switch(on=False)
 
     async def _switch(self, *, on: bool) -> None:
-        description = self.entity_description
-        placeholders = {"contact": f"DO{description.coil + 1}", "unit_id": str(self.unit_id)}
+        coil = self.entity_description.coil
+        placeholders = {"contact": f"DO{coil + 1}", "unit_id": str(self.unit_id)}
         try:
-            state = await self.runtime.client.write_coil(self.unit_id, description.coil, on)
+            state = await self.runtime.client.write_coil(self.unit_id, coil, on)
         except SigenergyReadOnlyError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -102,4 +108,4 @@ class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):
                 translation_key="write_failed",
                 translation_placeholders={**placeholders, "error": str(err)},
             ) from err
-        self.coordinator.set_unit_value(self.unit_id, description.key, state)
+        self.coordinator.set_coil(self.unit_id, coil, state)

@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 DEVICES = ("Sigenergy plant", "Inverter 1", "Battery 1")
 SCAN_PORT = 502
 INVERTER_UNIT = 1
-DO1 = "switch.inverter_1_dry_contact_do1"
+DO1 = "switch.sigenergy_inverter_1_dry_contact_do1"
 
 
 async def read_contacts(sim: Simulator) -> list[bool]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN
 from tests.faults.proxy import FaultProxy
 from tests.faults.report import MEASUREMENTS, write_report
@@ -53,7 +53,7 @@ async def loaded(hass: HomeAssistant, simulator: PlantSimulator) -> AsyncIterato
     """The integration (all platforms) set up straight against the simulator."""
     plant = await identify(simulator.host, simulator.port)
     entry = MockConfigEntry(
-        domain=DOMAIN, title=_title(plant), unique_id=plant.serial, data=_entry_data(plant)
+        domain=DOMAIN, title=entry_title(plant), unique_id=plant.serial, data=plant.as_data()
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -247,7 +247,7 @@ async def test_reconfigure_to_garbage_is_a_field_error(
 
 # ---------------------------------------------------------------- options and writes
 
-DO1 = "switch.inverter_1_dry_contact_do1"
+DO1 = "switch.sigenergy_inverter_1_dry_contact_do1"
 
 
 async def _turn_on(hass: HomeAssistant, entity_id: str) -> None:

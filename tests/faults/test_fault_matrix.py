@@ -50,12 +50,13 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID, REGISTERS
-from custom_components.sigenergy_modbus.sensor import SENSORS
+from custom_components.sigenergy_modbus.sensor import SENSORS, Counter
 from tests.faults.conftest import advance, real_monotonic
 from tests.faults.report import MEASUREMENTS, Measurement
+from tests.helpers import device_by_identifier
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
 TICK = 5.0
 """Seconds of one step of the clock: the realtime poll's interval."""
 
-LIFETIME = {d.key for d in SENSORS if d.lifetime}
+LIFETIME = {d.key for d in SENSORS if d.counter is Counter.LIFETIME}
 POWER_OR_ENERGY = {"power", "energy"}
 GONE = "Error fetching sigenergy_modbus {} data"
 BACK = "Fetching sigenergy_modbus {} data recovered"
@@ -330,10 +331,7 @@ class Run:
     def lifetime_entities(self) -> list[str]:
         """The lifetime energy sensors."""
         return sorted(
-            e
-            for e, entity in self.entities.items()
-            if entity.entity_description.key in LIFETIME
-            or getattr(entity.entity_description, "lifetime", False)
+            e for e, entity in self.entities.items() if entity.entity_description.key in LIFETIME
         )
 
     async def check_energy_never_decreases(self) -> None:
@@ -434,7 +432,7 @@ async def _start(
     host, port = (proxy.host, proxy.port) if proxy else (simulator.host, simulator.port)
     plant = await identify(host, port)
     entry = MockConfigEntry(
-        domain=DOMAIN, title=_title(plant), unique_id=plant.serial, data=_entry_data(plant)
+        domain=DOMAIN, title=entry_title(plant), unique_id=plant.serial, data=plant.as_data()
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -837,7 +835,9 @@ async def test_firmware_change(
 ) -> None:
     """New firmware that lacks two registers: the device shows it, the plan adapts."""
     new = "V100R002C00SPC300B001"
-    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    inverter = device_by_identifier(
+        device_registry, (DOMAIN, simulator.serial(1)), direct.entry.entry_id
+    )
     assert inverter is not None
     assert inverter.sw_version != new
     lost = direct.of_key("grid_frequency", "internal_temperature")
@@ -847,7 +847,9 @@ async def test_firmware_change(
     for key in ("grid_frequency", "pcs_internal_temperature"):
         simulator.faults.unsupported.add((1, BY_KEY[key].address))
     await direct.tick(steps=60)  # the next settings poll comes within 5 minutes
-    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    inverter = device_by_identifier(
+        device_registry, (DOMAIN, simulator.serial(1)), direct.entry.entry_id
+    )
     assert inverter is not None
     assert inverter.sw_version == new
     await direct.tick(steps=12)

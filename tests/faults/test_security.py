@@ -119,9 +119,9 @@ async def test_logs_hold_nothing_personal(
     plant = await config_flow.identify(simulator.host, simulator.port)
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=config_flow._title(plant),
+        title=config_flow.entry_title(plant),
         unique_id=plant.serial,
-        data=config_flow._entry_data(plant),
+        data=plant.as_data(),
     )
     entry.add_to_hass(hass)
     await simulator.stop()  # the first setup fails: "not ready yet", then a retry

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 import pytest
 from homeassistant.const import Platform
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, identify
+from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN
 
 if TYPE_CHECKING:
@@ -28,17 +29,6 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Create every entity enabled, for snapshots of all of them."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
-
-
-@pytest.fixture
 def platforms() -> list[Platform]:
     """Platforms to load; a test module narrows it down."""
     return [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
@@ -49,7 +39,7 @@ async def mock_config_entry(simulator: PlantSimulator) -> MockConfigEntry:
     """An entry as the config flow makes it for the simulated plant."""
     plant = await identify(simulator.host, simulator.port)
     return MockConfigEntry(
-        domain=DOMAIN, title=_title(plant), unique_id=plant.serial, data=_entry_data(plant)
+        domain=DOMAIN, title=entry_title(plant), unique_id=plant.serial, data=plant.as_data()
     )
 
 
@@ -71,6 +61,24 @@ async def init_integration(
     if mock_config_entry.state.recoverable:
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def everything_enabled(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """The integration with every entity enabled, the way an owner does it.
+
+    The owner enables entities in the registry; Home Assistant reloads the
+    entry, which plans the reads again with them.
+    """
+    registry = er.async_get(hass)
+    for entry in er.async_entries_for_config_entry(registry, init_integration.entry_id):
+        if entry.disabled_by is not None:
+            registry.async_update_entity(entry.entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    return init_integration
 
 
 async def tick(

@@ -34,8 +34,8 @@ EXPORT = "sensor.sigenergy_plant_grid_export_power"
 IMPORT = "sensor.sigenergy_plant_grid_import_power"
 SOC = "sensor.sigenergy_plant_battery_state_of_charge"
 GRID = "binary_sensor.sigenergy_plant_grid"
-DO1 = "switch.inverter_1_dry_contact_do1"
-DO2 = "switch.inverter_1_dry_contact_do2"
+DO1 = "switch.sigenergy_inverter_1_dry_contact_do1"
+DO2 = "switch.sigenergy_inverter_1_dry_contact_do2"
 
 SETTLE_TURNS = 50
 

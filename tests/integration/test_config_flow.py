@@ -13,7 +13,8 @@ from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sigenergy_modbus import config_flow
-from custom_components.sigenergy_modbus.const import CONF_INVERTERS, CONF_READ_ONLY, DOMAIN
+from custom_components.sigenergy_modbus.const import CONF_READ_ONLY, DOMAIN
+from custom_components.sigenergy_modbus.protocol.models import INVERTERS as CONF_INVERTERS
 from tests.conftest import start_simulator
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ async def test_manual_creates_entry(hass: HomeAssistant, simulator: PlantSimulat
         flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Sigenergy SigenStor EC 12.0 TP"
+    assert result["title"] == "Sigenergy"
     assert result["result"].unique_id == simulator.serial(1)
     data = result["data"]
     assert data[CONF_HOST] == simulator.host
@@ -53,6 +54,21 @@ async def test_manual_creates_entry(hass: HomeAssistant, simulator: PlantSimulat
     assert inverter["serial"] == simulator.serial(1)
     assert inverter["pv_string_count"] == 3
     assert inverter["pack_count"] == 3
+
+
+async def test_second_plant_gets_its_own_name(
+    hass: HomeAssistant, simulator: PlantSimulator
+) -> None:
+    """With a plant "Sigenergy" set up, the next is named by the end of its serial number."""
+    MockConfigEntry(domain=DOMAIN, title="Sigenergy", unique_id="OTHER-PLANT", data={}).add_to_hass(
+        hass
+    )
+    flow_id = await _manual(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Sigenergy {simulator.serial(1)[-4:]}"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from simulator import PlantSimulator
 
@@ -35,5 +36,17 @@ async def test_diagnostics(
     assert realtime["plan"]["247"]  # JSON keys are strings
     assert all(count <= 124 for _kind, _address, count in realtime["plan"]["247"])
     assert result["io_support"]["1"]["dry_contacts"] is True
+    assert result["smart_loads_in_use"]
     assert result["client"]["requests"] > 0
     assert "unsupported_registers" in result
+
+
+async def test_diagnostics_snapshot(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The whole report for the deterministic plant: plan, ratings, what was found."""
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert result == snapshot

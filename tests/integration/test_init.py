@@ -12,6 +12,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.sigenergy_modbus.const import DOMAIN
+from tests.helpers import device_by_identifier
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -72,14 +73,19 @@ async def test_devices(
     assert plant.name == "Sigenergy plant"
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     by_name = {d.name: d for d in devices}
-    assert set(by_name) == {"Sigenergy plant", "Inverter 1", "Battery 1", "PV inputs 1"}
-    inverter = by_name["Inverter 1"]
+    assert set(by_name) == {
+        "Sigenergy plant",
+        "Sigenergy inverter 1",
+        "Sigenergy battery 1",
+        "Sigenergy PV inputs 1",
+    }
+    inverter = by_name["Sigenergy inverter 1"]
     assert inverter.via_device_id == by_name["Sigenergy plant"].id
     assert inverter.serial_number == simulator.serial(1)
     assert inverter.model == "SigenStor EC 12.0 TP"
     assert inverter.sw_version
-    assert by_name["Battery 1"].via_device_id == inverter.id
-    assert by_name["PV inputs 1"].via_device_id == inverter.id
+    assert by_name["Sigenergy battery 1"].via_device_id == inverter.id
+    assert by_name["Sigenergy PV inputs 1"].via_device_id == inverter.id
 
 
 @pytest.mark.parametrize("simulator_options", [{"inverters": 3}])
@@ -91,7 +97,7 @@ async def test_three_inverters(
         d.name
         for d in dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     }
-    assert {"Inverter 1", "Inverter 2", "Inverter 3"} <= names
+    assert {"Sigenergy inverter 1", "Sigenergy inverter 2", "Sigenergy inverter 3"} <= names
 
 
 @pytest.mark.parametrize("simulator_options", [{"coils": False}])
@@ -117,12 +123,16 @@ async def test_firmware_change_updates_device(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """New firmware shows in the device registry at the next settings poll."""
-    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    inverter = device_by_identifier(
+        device_registry, (DOMAIN, simulator.serial(1)), init_integration.entry_id
+    )
     assert inverter is not None
     assert inverter.sw_version == simulator.value(1, "firmware_version")
     simulator.set_firmware(1, "V100R001C00SPC200B001")
     await tick(hass, freezer, 300)
-    inverter = device_registry.async_get_device(identifiers={(DOMAIN, simulator.serial(1))})
+    inverter = device_by_identifier(
+        device_registry, (DOMAIN, simulator.serial(1)), init_integration.entry_id
+    )
     assert inverter is not None
     assert inverter.sw_version == "V100R001C00SPC200B001"
 

@@ -1,4 +1,4 @@
-"""Sensors and binary sensors: snapshots, availability, counters that never go back."""
+"""Sensors: snapshot, availability, counters that never go back."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.integration.conftest import tick
+from tests.integration.snapshot import snapshot_entities
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -22,51 +20,43 @@ if TYPE_CHECKING:
     from simulator import PlantSimulator
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize(
-    "platforms", [[Platform.SENSOR], [Platform.BINARY_SENSOR], [Platform.SWITCH]]
-)
-async def test_snapshots(
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only the sensor platform."""
+    return [Platform.SENSOR]
+
+
+async def test_snapshot(
+    hass: HomeAssistant, everything_enabled: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """Every sensor, enabled, against a deterministic plant."""
+    await snapshot_entities(hass, snapshot, everything_enabled.entry_id, "sensor")
+
+
+async def test_enabled_by_default(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
-    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Every entity of every platform against a deterministic plant.
-
-    Entities disabled by default are enabled here after the coordinators
-    planned their reads; they ask for a refresh, which comes after the
-    coordinators' request cool-down.
-    """
-    await tick(hass, freezer, 11)
-    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
-
-
-async def test_entity_counts(
-    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
-) -> None:
-    """How many entities a one-inverter plant gets, and how many are enabled."""
+    """Which sensors an owner gets enabled, and which wait to be enabled."""
     entries = er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
-    counts: dict[str, list[int]] = {}
-    for entry in entries:
-        total_enabled = counts.setdefault(entry.domain, [0, 0])
-        total_enabled[0] += 1
-        total_enabled[1] += entry.disabled_by is None
-    assert counts == {"sensor": [145, 71], "binary_sensor": [21, 21], "switch": [2, 2]}
+    disabled = sorted(e.entity_id for e in entries if e.disabled_by is not None)
+    enabled = sorted(e.entity_id for e in entries if e.disabled_by is None)
+    assert enabled
+    assert {"enabled": enabled, "disabled": disabled} == snapshot
 
 
 async def test_grid_flows_and_modes(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: PlantSimulator
 ) -> None:
-    """The grid split, the grid mode and the battery state follow the plant."""
+    """The grid split, the EMS mode and the battery's state of charge follow the plant."""
     grid = simulator.value(247, "grid_sensor_active_power")
     imported = float(hass.states.get("sensor.sigenergy_plant_grid_import_power").state)
     exported = float(hass.states.get("sensor.sigenergy_plant_grid_export_power").state)
     assert imported - exported == pytest.approx(grid)
-    assert hass.states.get("sensor.sigenergy_plant_grid_mode").state == "on_grid"
-    assert hass.states.get("binary_sensor.sigenergy_plant_grid").state == "on"
-    soc = hass.states.get("sensor.battery_1_state_of_charge")
+    assert hass.states.get("sensor.sigenergy_plant_ems_work_mode").state == "max_self_consumption"
+    soc = hass.states.get("sensor.sigenergy_battery_1_state_of_charge")
     assert float(soc.state) == simulator.value(1, "ess_soc")
 
 

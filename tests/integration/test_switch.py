@@ -17,21 +17,30 @@ from homeassistant.const import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from custom_components.sigenergy_modbus.const import CONF_READ_ONLY
+from tests.integration.snapshot import snapshot_entities
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
 
     from simulator import PlantSimulator
 
-DO1 = "switch.inverter_1_dry_contact_do1"
-DO2 = "switch.inverter_1_dry_contact_do2"
+DO1 = "switch.sigenergy_inverter_1_dry_contact_do1"
+DO2 = "switch.sigenergy_inverter_1_dry_contact_do2"
 
 
 @pytest.fixture
 def platforms() -> list[Platform]:
     """Only the switch platform."""
     return [Platform.SWITCH]
+
+
+async def test_snapshot(
+    hass: HomeAssistant, everything_enabled: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """Both dry contacts of the inverter."""
+    await snapshot_entities(hass, snapshot, everything_enabled.entry_id, "switch")
 
 
 async def _call(hass: HomeAssistant, service: str, entity_id: str) -> None:
