@@ -385,6 +385,16 @@ PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
+    SigenergySensorEntityDescription(
+        key="plant_available_charging_power",
+        translation_key="plant_available_charging_power",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ESS_AVAILABLE_MAX_CHARGING_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
     # --- states (5 s) ---
     SigenergySensorEntityDescription(
         key="grid_mode",
