@@ -1,13 +1,39 @@
-"""manifest.json, hacs.json and quality_scale.yaml, checked as hassfest and HACS would."""
+"""manifest.json, hacs.json and quality_scale.yaml, checked as hassfest and HACS would.
+
+The manifest's requirements are also checked as Home Assistant installs them:
+under its package_constraints.txt, which pins pymodbus. A pin of ours that the
+constraint contradicts is what Home Assistant 2026.11 refused
+(RequirementsNotFound); pytest-homeassistant-custom-component never installs
+anything, so only these tests and scripts/release-check can see it.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import homeassistant
+import pytest
 import yaml
 from homeassistant.const import __version__ as ha_version
+from homeassistant.loader import async_get_integration
+from homeassistant.requirements import async_process_requirements
+from homeassistant.util import package as pkg_util
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from custom_components.sigenergy_modbus.const import DOMAIN
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from homeassistant.core import HomeAssistant
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "sigenergy_modbus"
@@ -15,6 +41,10 @@ INTEGRATION = ROOT / "custom_components" / "sigenergy_modbus"
 
 def _manifest() -> dict[str, object]:
     return json.loads((INTEGRATION / "manifest.json").read_text())
+
+
+def _requirements() -> list[Requirement]:
+    return [Requirement(r) for r in _manifest()["requirements"]]  # type: ignore[attr-defined]
 
 
 def test_manifest_keys_sorted_and_required() -> None:
@@ -37,14 +67,159 @@ def test_manifest_keys_sorted_and_required() -> None:
 
 
 def test_manifest_values() -> None:
-    """Hub, local polling, network dependency, pymodbus as Home Assistant pins it."""
+    """Hub, local polling, network dependency, pymodbus (its range: see below)."""
     manifest = _manifest()
     assert manifest["domain"] == "sigenergy_modbus"
     assert manifest["integration_type"] == "hub"
     assert manifest["iot_class"] == "local_polling"
     assert "network" in manifest["dependencies"]  # type: ignore[operator]
     assert re.fullmatch(r"\d+\.\d+\.\d+", str(manifest["version"]))
-    assert manifest["requirements"] == ["pymodbus>=3.11.2"]
+    assert {canonicalize_name(r.name) for r in _requirements()} == {"pymodbus"}
+
+
+# --- requirements under Home Assistant's package constraints -----------------------
+
+CONSTRAINTS = Path(homeassistant.__file__).parent / "package_constraints.txt"
+
+
+def _constraints(text: str) -> list[Requirement]:
+    """The requirements of a constraints file (comments and blank lines left out)."""
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [Requirement(line) for line in lines if line]
+
+
+def _applying(requirement: Requirement, constraints: Iterable[Requirement]) -> list[Requirement]:
+    """The constraints on ``requirement``'s package that apply here (markers evaluated)."""
+    name = canonicalize_name(requirement.name)
+    return [
+        c
+        for c in constraints
+        if canonicalize_name(c.name) == name and (c.marker is None or c.marker.evaluate())
+    ]
+
+
+def satisfiable(
+    requirement: Requirement, constraints: Iterable[Requirement], also: Iterable[str] = ()
+) -> Version | None:
+    """A version that satisfies ``requirement`` and every constraint on it, or None.
+
+    A pin (``==X``, no wildcard) decides: X is the only candidate, so a pin of
+    Home Assistant's must lie in our range, and a pin of ours in its ranges.
+    Without a pin the ranges must overlap; the witness is looked for among the
+    versions ``also`` names (the installed one), 0 (below every upper bound),
+    each version a specifier names and one just above it (``X.1``, inside an
+    exclusive lower bound). A constraint by URL names no version: None.
+    """
+    applying = _applying(requirement, constraints)
+    if any(c.url for c in applying):
+        return None
+    specifiers: list[SpecifierSet] = [requirement.specifier, *(c.specifier for c in applying)]
+    named = [s for spec in specifiers for s in spec]
+    pins = [
+        s.version for s in named if s.operator in {"==", "==="} and not s.version.endswith(".*")
+    ]
+    if pins:
+        texts = pins
+    else:
+        bounds = [s.version.removesuffix(".*") for s in named]
+        texts = [*also, "0", *bounds, *(f"{b}.1" for b in bounds)]
+    for text in texts:
+        try:
+            candidate = Version(text)
+        except InvalidVersion:
+            continue
+        if all(spec.contains(candidate, prereleases=True) for spec in specifiers):
+            return candidate
+    return None
+
+
+def test_requirements_satisfiable_under_home_assistants_constraints() -> None:
+    """Each requirement of ours can be installed under this Home Assistant's constraints."""
+    constraints = _constraints(CONSTRAINTS.read_text())
+    for requirement in _requirements():
+        applying = _applying(requirement, constraints)
+        witness = satisfiable(requirement, constraints, also=[version(requirement.name)])
+        assert witness is not None, (
+            f"{requirement} cannot be installed under Home Assistant {ha_version}'s "
+            f"{', '.join(map(str, applying))}: it would refuse the integration"
+        )
+
+
+def test_installed_requirements_satisfy_manifest_and_constraints() -> None:
+    """What is installed here is what Home Assistant would install for us (or keep)."""
+    constraints = _constraints(CONSTRAINTS.read_text())
+    for requirement in _requirements():
+        installed = version(requirement.name)
+        assert requirement.specifier.contains(installed, prereleases=True), (requirement, installed)
+        for constraint in _applying(requirement, constraints):
+            assert constraint.specifier.contains(installed, prereleases=True), (
+                constraint,
+                installed,
+            )
+
+
+def test_the_old_pin_is_refused() -> None:
+    """pymodbus==3.11.2 under Home Assistant 2026.11's pymodbus==3.13.1: what broke."""
+    constraints = _constraints("# pymodbus does not follow SemVer\npymodbus==3.13.1\n")
+    assert satisfiable(Requirement("pymodbus==3.11.2"), constraints) is None
+    assert satisfiable(Requirement("pymodbus>=3.11.2"), constraints) == Version("3.13.1")
+
+
+@pytest.mark.parametrize(
+    ("requirement", "constraints", "witness"),
+    [
+        ("pymodbus>=3.11.2,<3.13", ["pymodbus==3.13.1"], None),
+        ("pymodbus==3.13.*", ["pymodbus==3.13.1"], "3.13.1"),
+        ("pymodbus==3.11.*", ["pymodbus==3.13.1"], None),
+        ("pymodbus==3.13.1", ["pymodbus>=3.12,<4"], "3.13.1"),
+        ("pymodbus==3.11.2", ["pymodbus!=3.11.2"], None),
+        ("PyModbus==3.11.2", ["pymodbus==3.13.1"], None),
+        ("pymodbus>=3.11.2", [], "3.11.2"),
+        ("pymodbus>=3.11.2", ["pymodbus<3.11"], None),
+        ("pymodbus>=3.11.2", ["pymodbus!=3.11.2"], "3.11.2.1"),
+        ("pymodbus>3.11", ["pymodbus<3.12"], "3.11.1"),
+        ("pymodbus<3.12", ["pymodbus<3.11"], "0"),
+        ("pymodbus~=3.11.2", ["pymodbus>=3.12"], None),
+        ("pymodbus==3.11.2", ["aiohttp==3.13.1"], "3.11.2"),
+        ("pymodbus==3.11.2", ['pymodbus==3.13.1; python_version < "3"'], "3.11.2"),
+        ("pymodbus>=3.11.2", ["pymodbus @ https://example.invalid/pymodbus.whl"], None),
+    ],
+)
+def test_satisfiable(requirement: str, constraints: list[str], witness: str | None) -> None:
+    """Pins decide; ranges must overlap; other packages and other platforms do not count."""
+    found = satisfiable(Requirement(requirement), [Requirement(c) for c in constraints])
+    assert found == (None if witness is None else Version(witness))
+
+
+async def test_home_assistant_processes_our_requirements(
+    hass: HomeAssistant, enable_custom_integrations: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant's own requirement handling accepts ours, without --skip-pip.
+
+    async_process_requirements is what the integration loader runs for a
+    manifest's requirements. It installs only what is missing, so every
+    requirement is asserted installed first: this test never installs or
+    downgrades anything. (async_get_integration_with_requirements would also
+    process the dhcp integration's requirements, as our manifest has dhcp
+    matchers, and those are not installed here.)
+    """
+    integration = await async_get_integration(hass, DOMAIN)
+    assert integration.requirements == _manifest()["requirements"]
+    for requirement in integration.requirements:
+        assert pkg_util.is_installed(requirement), (
+            f"{requirement} is not installed: Home Assistant would install it"
+        )
+    before = {r: version(Requirement(r).name) for r in integration.requirements}
+    hass.config.skip_pip = False
+    caplog.set_level(logging.INFO, logger="homeassistant.util.package")
+
+    await async_process_requirements(
+        hass, integration.domain, integration.requirements, integration.is_built_in
+    )
+
+    assert not integration.is_built_in
+    assert "Attempting install" not in caplog.text
+    assert {r: version(Requirement(r).name) for r in integration.requirements} == before
 
 
 def test_dhcp_matchers() -> None:
