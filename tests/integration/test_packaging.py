@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import homeassistant
 import pytest
 import yaml
+from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as ha_version
 from homeassistant.loader import async_get_integration
 from homeassistant.requirements import async_process_requirements
@@ -230,11 +231,39 @@ def test_dhcp_matchers() -> None:
         assert re.fullmatch(r"[0-9A-F]{1,12}\*", matcher["macaddress"])
 
 
+# The keys HACS's validation accepts in hacs.json; it refuses any other.
+HACS_KEYS = {
+    "content_in_root",
+    "country",
+    "filename",
+    "hacs",
+    "hide_default_branch",
+    "homeassistant",
+    "persistent_directory",
+    "render_readme",
+    "zip_release",
+    "name",
+}
+
+
 def test_hacs_json() -> None:
-    """HACS needs a name; the minimum Home Assistant is the one the tests run."""
+    """HACS's keys only; the name of the manifest; the minimum Home Assistant the tests run."""
     hacs = json.loads((ROOT / "hacs.json").read_text())
-    assert hacs["name"] == "Sigenergy SigenStor (local Modbus)"
-    assert hacs["homeassistant"] == ha_version
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"] == _manifest()["name"]
+    minimum = (ROOT / "requirements" / "minimum.txt").read_text()
+    assert f"Home Assistant {hacs['homeassistant']}" in minimum
+    assert AwesomeVersion(ha_version) >= AwesomeVersion(hacs["homeassistant"])
+    readme = (ROOT / "README.md").read_text()
+    assert f"**{hacs['homeassistant']}**" in readme  # the README says what is tested
+
+
+def test_one_integration_for_hacs() -> None:
+    """HACS installs the single integration under custom_components/, with its licence."""
+    assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()] == [
+        INTEGRATION.name
+    ]
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
 
 
 def test_quality_scale_is_honest() -> None:
