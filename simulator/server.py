@@ -368,7 +368,7 @@ class PlantSimulator:
         return len(self._connections)
 
     def _connected(self, connection: _Connection) -> None:
-        if self._server is None:  # accepted while stopping
+        if self._server is None:  # pragma: no cover - accepted just before stop()
             connection.close()
             return
         self._connections.add(connection)

@@ -380,3 +380,21 @@ async def test_stop_with_requests_waiting(sim: PlantSimulator) -> None:
     await sim.start()
     async with Wire(sim) as wire:
         assert await wire.ask(1, 1, "04 774C 0002") == bytes.fromhex("04 04 0000 2EE0")
+
+
+# --------------------------------------------------------------------------- API edges
+
+
+async def test_api_refuses_what_it_cannot_do(sim: PlantSimulator) -> None:
+    with pytest.raises(RuntimeError, match="already running"):
+        await sim.start()
+    with pytest.raises(ValueError, match="missing_ids must be"):
+        PlantSimulator(missing_ids="drop")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs 2 words"):
+        sim.set_raw(1, "pv_power", [1])
+    with pytest.raises(KeyError, match="has no register"):
+        sim.value(247, "pv_power")
+    # Functions the device routes elsewhere, asked of the datastore directly.
+    assert sim._read(1, 0x05, 0, 1) == 0x01
+    assert sim._write(1, 0x03, 0, [1]) == 0x01
+    assert sim.scenario == "normal"
