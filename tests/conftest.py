@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 import pytest_socket
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from simulator import PlantSimulator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    from syrupy.assertion import SnapshotAssertion
 
 # 2026-06-21 10:00 UTC: a summer morning, the sun up, the battery charging.
 START = 1782036000.0
@@ -58,3 +61,14 @@ async def simulator(
     sim = await start_simulator(**simulator_options)
     yield sim
     await sim.stop()
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format in tests/**/snapshots/, whichever plugin loaded first.
+
+    pytest-homeassistant-custom-component and syrupy both offer a ``snapshot``
+    fixture; depending on install order either wins, and syrupy's writes
+    another format to another directory. This pins Home Assistant's.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

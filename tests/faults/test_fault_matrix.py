@@ -289,9 +289,16 @@ class Run:
         self.check_clean()
 
     def check_clean(self) -> None:
-        """No traceback, no unhandled exception, nothing written to the plant."""
+        """No traceback, no unhandled exception, nothing written to the plant.
+
+        Tracebacks at DEBUG level are left out: Home Assistant 2026.10's
+        coordinator adds one ("Full error:") after each "Error fetching" line,
+        and asyncio's debug mode (on in tests) one for each connection a
+        fault resets; neither reaches an owner's log at its default level.
+        """
         for record in self.caplog.records:
-            assert record.exc_info is None, record.getMessage()
+            if record.levelno > logging.DEBUG:
+                assert record.exc_info is None, record.getMessage()
             message = record.getMessage()
             assert not any(bad in message for bad in BAD_LOG), message
         assert self.simulator.stats.writes == []

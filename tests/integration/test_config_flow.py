@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
@@ -432,11 +433,23 @@ async def test_options_read_only(hass: HomeAssistant) -> None:
 async def test_manual_unresolvable_host_recovers(
     hass: HomeAssistant, simulator: PlantSimulator
 ) -> None:
-    """A host name that does not resolve is cannot_connect."""
+    """A host name that does not resolve is cannot_connect.
+
+    The tests may not resolve names (the harness blocks DNS), so the resolver
+    answers as it does for a name that does not exist.
+    """
+    real = socket.getaddrinfo
+
+    def resolve(host: object, *args: object, **kwargs: object) -> object:
+        if host == "no-such-inverter.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
     flow_id = await _manual(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOST: "no-such-inverter.invalid", CONF_PORT: simulator.port}
-    )
+    with patch("socket.getaddrinfo", resolve):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOST: "no-such-inverter.invalid", CONF_PORT: simulator.port}
+        )
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}

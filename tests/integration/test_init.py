@@ -68,7 +68,9 @@ async def test_devices(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Plant, inverter, battery and PV inputs are devices, children via the inverter."""
-    plant = device_registry.async_get_device(identifiers={(DOMAIN, f"{simulator.serial(1)}_plant")})
+    plant = device_by_identifier(
+        device_registry, (DOMAIN, f"{simulator.serial(1)}_plant"), init_integration.entry_id
+    )
     assert plant is not None
     assert plant.name == "Sigenergy plant"
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
@@ -158,3 +160,20 @@ async def test_disabled_entities_are_not_polled(
     detail = mock_config_entry.runtime_data.coordinators["detail"]
     assert "grid_frequency" not in {r.key for r in detail.wanted[1]}
     assert "pcs_internal_temperature" in {r.key for r in detail.wanted[1]}
+
+
+async def test_no_deprecated_calls(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Setting up, reloading and unloading call nothing Home Assistant reports as deprecated."""
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    reported = [
+        r.getMessage()
+        for r in caplog.records
+        if "custom integration 'sigenergy_modbus'" in r.getMessage()
+        or "deprecated" in r.getMessage()
+    ]
+    assert reported == []

@@ -46,7 +46,7 @@ def test_every_entity_is_in_the_tables() -> None:
 def test_readme_scripts_exist() -> None:
     """Every scripts/… command the README names is there and executable."""
     readme = (ROOT / "README.md").read_text()
-    scripts = set(re.findall(r"\bscripts/([a-z][a-z_-]*)\b", readme))
+    scripts = set(re.findall(r"\bscripts/([a-z][a-z0-9_.-]*[a-z0-9])", readme))
     assert {"develop", "test", "setup", "lint"} <= scripts
     for name in scripts:
         path = ROOT / "scripts" / name
