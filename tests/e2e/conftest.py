@@ -276,11 +276,9 @@ homeassistant:
 
 frontend:
 config:
-
-http:
-  server_port: {port}
-  server_host: 127.0.0.1
-
+# 2026.10's profile page asks recorder/info and shows nothing without it.
+recorder:
+{http}
 logger:
   default: warning
   logs:
@@ -391,6 +389,35 @@ class HomeAssistant:
         }
 
 
+def _http_config(config: Path, port: int) -> str:
+    """Where Home Assistant listens: 127.0.0.1 and ``port``.
+
+    Home Assistant 2026.10 keeps its HTTP settings in storage and migrates
+    YAML there once, then asks in the browser to confirm the "pending" YAML
+    settings (a dialog over every page). Where it does, the settings are
+    written to storage as confirmed, built by Home Assistant's own schema;
+    older ones read them from YAML.
+    """
+    try:
+        from homeassistant.components.http import config as http_config  # noqa: PLC0415
+    except ImportError:
+        return f"\nhttp:\n  server_port: {port}\n  server_host: 127.0.0.1\n"
+    stable = {
+        **http_config.HTTP_STORAGE_SCHEMA({"server_host": ["127.0.0.1"], "server_port": port}),
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "error": None,
+        "error_message": None,
+    }
+    store = {
+        "version": http_config.STORAGE_VERSION,
+        "minor_version": http_config.STORAGE_MINOR_VERSION,
+        "key": http_config.STORAGE_KEY,
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    (config / ".storage" / http_config.STORAGE_KEY).write_text(json.dumps(store))
+    return ""
+
+
 @pytest.fixture
 def home_assistant(
     loopback_only: None,
@@ -402,8 +429,10 @@ def home_assistant(
     port = free_port()
     config = tmp_path / "config"
     config.mkdir()
-    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
     (config / ".storage").mkdir()
+    (config / "configuration.yaml").write_text(
+        CONFIGURATION.format(http=_http_config(config, port))
+    )
     (config / ".storage" / "onboarding").write_text(json.dumps(ONBOARDING_STORE))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     hass_bin = str(Path(sys.executable).with_name("hass"))
@@ -431,6 +460,9 @@ INIT_SCRIPT = textwrap.dedent(
       const tokens = %s;
       tokens.expires = Date.now() + tokens.expires_in * 1000;
       window.localStorage.setItem("hassTokens", JSON.stringify(tokens));
+      window.addEventListener("unhandledrejection", (e) => {
+        console.error("unhandled rejection: " + JSON.stringify(e.reason));
+      });
     })();
     """
 )
