@@ -54,7 +54,8 @@ from custom_components.sigenergy_modbus.config_flow import _entry_data, _title, 
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID, REGISTERS
 from custom_components.sigenergy_modbus.sensor import SENSORS
-from tests.faults.conftest import advance, real_monotonic
+from tests.clock import real_monotonic
+from tests.faults.conftest import advance
 from tests.faults.report import MEASUREMENTS, Measurement
 
 if TYPE_CHECKING:
