@@ -195,9 +195,9 @@ class Run:
         return self.entities[entity_id].coordinator.group
 
     def _on_the_wire(self) -> object:
-        """The request the integration waits for a reply to, if any."""
-        inflight = self.client._inflight
-        return inflight if inflight is not None and not inflight.done() else None
+        """What the integration's client waits for (a reply, a connection), if any."""
+        pending = self.client.pending
+        return pending if pending is not None and not pending.done() else None
 
     def server_connections(self) -> int:
         """Connections the server in front of the integration has accepted."""

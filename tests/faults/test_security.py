@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import pytest
-from homeassistant.config_entries import SOURCE_DHCP
+from homeassistant.config_entries import SOURCE_DHCP, ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.sigenergy_modbus import config_flow
 from custom_components.sigenergy_modbus.const import DOMAIN
+from tests.clock import settle
 from tests.faults.conftest import advance
 
 if TYPE_CHECKING:
@@ -125,8 +126,11 @@ async def test_logs_hold_nothing_personal(
     )
     entry.add_to_hass(hass)
     await simulator.stop()  # the first setup fails: "not ready yet", then a retry
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+    await settle(hass, freezer)  # pymodbus before 3.16 sleeps 0.1 s after a failed attempt
+    assert setup.done()
+    assert not setup.result()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
     await simulator.start(simulator.host, simulator.port)
     await advance(hass, freezer, 60, 2, simulator)
     assert entry.runtime_data.coordinators["realtime"].last_update_success

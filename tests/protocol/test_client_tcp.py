@@ -9,8 +9,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from pymodbus.exceptions import ModbusIOException
 
+from custom_components.sigenergy_modbus.protocol import client as client_module
 from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
 from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
@@ -636,28 +636,52 @@ async def test_one_request_at_a_time(simulator: PlantSimulator, client: Sigenerg
     assert peak == 2
 
 
-async def test_pymodbus_own_timeout(simulator: PlantSimulator, client: SigenergyClient) -> None:
-    """pymodbus gives up before the client does: still a timeout, and the connection goes.
+async def test_our_timer_decides(
+    simulator: PlantSimulator, client: SigenergyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pymodbus is given a timeout longer than any request's: the client's own timer ends it.
 
-    The client gives pymodbus a reply timeout of at least 3 s; a per-request
-    timeout longer than that ends with pymodbus' "No response". Shortened here
-    on the real pymodbus client, so as not to wait 3 s.
+    A stalled request asked to wait 2 s (more than the 1 s default, less than
+    pymodbus's) ends after 2 s with the client's timeout, not with an
+    exception of pymodbus's.
     """
+    made: list[dict[str, Any]] = []
+
+    class Recording(client_module.AsyncModbusTcpClient):  # type: ignore[misc]
+        def __init__(self, host: str, **kwargs: Any) -> None:
+            made.append({"host": host, **kwargs})
+            super().__init__(host, **kwargs)
+
+    monkeypatch.setattr(client_module, "AsyncModbusTcpClient", Recording)
     await client.connect()
-    assert client._modbus is not None
-    client._modbus.ctx.comm_params.timeout_connect = 0.1
+    (settings,) = made
+    assert settings["timeout"] == client_module.LIBRARY_TIMEOUT > 2 * 2.0
+    assert settings["retries"] == 0
+    assert settings["reconnect_delay"] == 0  # reconnecting is the client's, with back-off
     simulator.faults.stall(None)
     try:
         start = time.monotonic()
-        with pytest.raises(SigenergyTimeoutError) as caught:
+        with pytest.raises(SigenergyTimeoutError, match=r"within 2\.0 s") as caught:
             await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2, timeout=2.0)
-        assert time.monotonic() - start < 1.0  # pymodbus' 0.1 s, not the 2 s asked for
-        assert isinstance(caught.value.__cause__, ModbusIOException)
+        assert 1.95 <= time.monotonic() - start < 2.5
+        assert caught.value.__cause__ is None
     finally:
         simulator.faults.clear_stall()
     assert client.stats.timeouts == 1
     assert not client.connected
     assert await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2)
+    assert len(made) == 2  # a new pymodbus client for the new connection
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0, client_module.LIBRARY_TIMEOUT, 1e9])
+async def test_timeout_out_of_range(client: SigenergyClient, timeout: float) -> None:
+    """A timeout pymodbus's own would cut short is refused, before anything is sent."""
+    with pytest.raises(ValueError, match="timeout"):
+        SigenergyClient("127.0.0.1", timeout=timeout)
+    with pytest.raises(ValueError, match="timeout"):
+        await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2, timeout=timeout)
+    assert client.stats.requests == 0
+    assert not client.connected
 
 
 # -- a misbehaving device: a raw Modbus TCP server ------------------------------------------
