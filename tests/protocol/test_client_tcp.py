@@ -770,3 +770,110 @@ async def test_raw_device_well_behaved(loopback: None) -> None:
         assert await client.read_words(1, RegisterKind.INPUT, 30500, 2) == [30500, 30501]
         assert await client.read_words(1, RegisterKind.HOLDING, 40046, 1) == [40046]
         await client.close()
+
+
+# -- busy: asked once more ---------------------------------------------------------------------
+
+BUSY = 0x06
+
+
+def _busy_then(times: int) -> tuple[Reply, list[tuple[float, int, int]]]:
+    """Answer busy (0x06) ``times`` times, then properly; note each request that came.
+
+    Registers read as their address; a single register written (0x06) is
+    echoed and read back as written.
+    """
+    seen: list[tuple[float, int, int]] = []
+    written: dict[int, int] = {}
+
+    def reply(tid: int, unit: int, pdu: bytes) -> bytes:
+        function, address, value = struct.unpack(">BHH", pdu[:5])
+        seen.append((time.monotonic(), function, address))
+        if len(seen) <= times:
+            return _frame(tid, unit, bytes([function | 0x80, BUSY]))
+        if function == WRITE_REGISTER:
+            written[address] = value
+            return _frame(tid, unit, pdu)
+        words = [written.get(address + n, address + n) for n in range(value)]
+        return _frame(tid, unit, _registers(function, words))
+
+    return reply, seen
+
+
+async def test_busy_is_asked_again_once(loopback: None) -> None:
+    """One busy reply: the same request again after the pause, and the caller sees the answer."""
+    reply, seen = _busy_then(1)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            assert await client.read_words(1, RegisterKind.INPUT, 30500, 2) == [30500, 30501]
+            assert [(f, a) for _, f, a in seen] == [(0x04, 30500), (0x04, 30500)]
+            pause = seen[1][0] - seen[0][0]
+            assert (
+                client_module.BUSY_RETRY_DELAY - 0.01
+                <= pause
+                < client_module.BUSY_RETRY_DELAY + 0.3
+            )
+            assert client.stats.requests == 2
+            assert client.stats.busy_retries == 1
+            assert client.stats.exception_replies == 1
+            assert client.connected
+            assert client.stats.connects == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_twice_raises(loopback: None) -> None:
+    """Busy again on the retry: the exception reply raises, as before; the connection stays."""
+    reply, seen = _busy_then(2)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            with pytest.raises(SigenergyDeviceError) as caught:
+                await client.read_words(1, RegisterKind.INPUT, 30500, 2)
+            err = caught.value
+            assert not isinstance(err, SigenergyUnsupportedError)
+            assert (err.code, err.unit_id, err.function_code, err.address) == (BUSY, 1, 0x04, 30500)
+            assert len(seen) == 2  # one retry, not more
+            assert client.stats.busy_retries == 1
+            assert client.stats.exception_replies == 2
+            assert client.connected
+            assert await client.read_words(1, RegisterKind.INPUT, 30500, 1) == [30500]
+            assert len(seen) == 3  # the next request is asked once: it is answered
+            assert client.stats.connects == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_write_is_sent_again(loopback: None) -> None:
+    """A busy device did not take the write (Modbus: retransmit later): it is sent again."""
+    reply, seen = _busy_then(1)
+    register = BY_KEY["ess_backup_soc"]
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            assert await client.write(PLANT_UNIT_ID, register, 25.5) == 25.5
+            assert [(f, a) for _, f, a in seen] == [
+                (WRITE_REGISTER, register.address),
+                (WRITE_REGISTER, register.address),
+                (0x03, register.address),  # the read-back
+            ]
+            assert client.stats.writes == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_pause_holds_the_line(loopback: None) -> None:
+    """No other request goes out while the client waits to ask a busy device again."""
+    reply, seen = _busy_then(1)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            first, second = await asyncio.gather(
+                client.read_words(1, RegisterKind.INPUT, 30500, 1),
+                client.read_words(1, RegisterKind.INPUT, 30600, 1),
+            )
+            assert (first, second) == ([30500], [30600])
+            assert [a for _, _, a in seen] == [30500, 30500, 30600]
+        finally:
+            await client.close()

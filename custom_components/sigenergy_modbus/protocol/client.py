@@ -9,8 +9,9 @@ the next request reconnects, after an exponential, jittered back-off when
 connecting itself keeps failing. A connection that is accepted but lost
 before it answered anything (a device that resets every connection) counts
 as a failed attempt too. A Modbus exception reply is an answer: it raises
-``SigenergyDeviceError`` and leaves the connection up. A reply that is no
-valid answer to the request raises ``SigenergyProtocolError`` and
+``SigenergyDeviceError`` and leaves the connection up; "busy" (0x06) is
+asked once more, after ``BUSY_RETRY_DELAY``, before it raises. A reply that
+is no valid answer to the request raises ``SigenergyProtocolError`` and
 drops the connection.
 
 Error messages never name the plant's address: they end up in logs, repair
@@ -79,6 +80,16 @@ DEFAULT_TIMEOUT = 1.0
 CONNECT_TIMEOUT = 3.0
 """Seconds to wait for a TCP connection (at least; never less than a reply's timeout)."""
 
+BUSY_RETRY_DELAY = 0.3
+"""Seconds to wait before asking a busy device (exception 0x06) once more.
+
+The protocol gives no figure. A SigenStor answers busy while it applies a
+previous command; a few hundred milliseconds let it finish, and a realtime
+poll (every 5 s) keeps its schedule even when several of its requests meet
+a busy device. One retry only: a device that stays busy fails the request,
+as any other exception reply does.
+"""
+
 LIBRARY_TIMEOUT = 60.0
 """pymodbus's own timeout (connecting and each reply): longer than any of ours.
 
@@ -113,6 +124,7 @@ class ClientStats:
     connect_failures: int = 0
     timeouts: int = 0
     exception_replies: int = 0
+    busy_retries: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +349,7 @@ class SigenergyClient:
 
     @property
     def pending(self) -> asyncio.Future[Any] | None:
-        """What the client waits for right now: a reply or a connection."""
+        """What the client waits for right now: a reply, a connection or a busy pause."""
         return self._pending
 
     async def _wait(
@@ -349,6 +361,13 @@ class SigenergyClient:
             await asyncio.wait(awaitables, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._pending = None
+
+    async def _pause(self, seconds: float) -> None:
+        pause = asyncio.ensure_future(asyncio.sleep(seconds))
+        try:
+            await self._wait((pause,), None)
+        finally:
+            pause.cancel()
 
     async def _ensure_connected(self) -> _Connection:
         connection = self._connection
@@ -426,6 +445,21 @@ class SigenergyClient:
         wait = self.timeout if timeout is None else _check_timeout(timeout)
         async with self._lock:
             response = await self._request(function_code, unit_id, address, call, wait)
+            if (
+                response.isError()
+                and response.exception_code == SigenergyDeviceError.SLAVE_DEVICE_BUSY
+            ):
+                self.stats.exception_replies += 1
+                self.stats.busy_retries += 1
+                _LOGGER.debug(
+                    "Unit %s busy (function 0x%02X at %s); asking again in %s s",
+                    unit_id,
+                    function_code,
+                    address,
+                    BUSY_RETRY_DELAY,
+                )
+                await self._pause(BUSY_RETRY_DELAY)
+                response = await self._request(function_code, unit_id, address, call, wait)
         if response.isError():
             self.stats.exception_replies += 1
             code = int(response.exception_code)
