@@ -15,7 +15,9 @@ is no valid answer to the request raises ``SigenergyProtocolError`` and
 drops the connection.
 
 Error messages never name the plant's address: they end up in logs, repair
-issues and diagnostics, which users share.
+issues and diagnostics, which users share. pymodbus's own log lines about
+our connections are moved to this module's debug log, the address
+redacted (see ``PymodbusLogFilter``).
 
 pymodbus is used through its public API only, the same on 3.11 to 3.16:
 ``AsyncModbusTcpClient``'s documented constructor arguments, ``connect``,
@@ -42,9 +44,12 @@ timer, the hooks) and by exception type, never by the text of a message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import enum
 import logging
 import random
+import re
 import struct
 import time
 from dataclasses import dataclass, field
@@ -155,6 +160,85 @@ class Backoff:
         return base / 2 + rand() * base / 2
 
 
+# -- pymodbus's log ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """The plant's address, and how to keep it out of a log line."""
+
+    host: str
+    port: int
+
+    def redact(self, text: str) -> str:
+        """``text`` without the address: as configured, and as sockets print it."""
+        # "Connect call failed ('192.0.2.7', 502)": the resolved address, even
+        # when a host name was configured; IPv6 adds flow info and scope id.
+        text = re.sub(rf"\('[^']*', {self.port}(?:, \d+)*\)", "(<plant>)", text)
+        return text.replace(f"{self.host}:{self.port}", "<plant>").replace(self.host, "<plant>")
+
+
+_ON_BEHALF: contextvars.ContextVar[_Endpoint | None] = contextvars.ContextVar(
+    "sigenergy_modbus_endpoint", default=None
+)
+"""The plant whose connection pymodbus is working on, in the context it runs in."""
+
+PYMODBUS_LOGGER = "pymodbus.logging"
+"""The logger every pymodbus line goes through (``pymodbus/logging.py``)."""
+
+
+class PymodbusLogFilter(logging.Filter):
+    """Moves pymodbus's lines about this integration's connections to its debug log.
+
+    pymodbus logs a warning with the plant's address at every failed
+    connection attempt ("Failed to connect [Errno 111] Connect call failed
+    ('192.0.2.7', 502)"), about ten in an outage of a minute. Users share
+    their logs; the address is personal, and the failure is reported by the
+    integration already (one line when polling starts failing, one when it
+    recovers).
+
+    Whose line it is, is told by where it is logged, not by what it says:
+    every pymodbus call of this client runs in a context that names its
+    plant (``_ON_BEHALF``), and asyncio runs a connection's callbacks (data
+    received, connection lost) in the context it was opened in. A line
+    logged there at INFO or above is dropped and logged again by this
+    module at DEBUG, the address redacted. All of them, not only those with
+    the address: the rest ("Repeating....", a frame of another transaction
+    skipped) tell the same failures again, which the client raises as
+    exceptions anyway. The line is logged again from the event loop's next
+    turn, since Python 3.13 ignores whatever is logged while a record is
+    being handled, filters included. Lines of any other pymodbus user in
+    Home Assistant pass unchanged, and so does pymodbus's DEBUG output,
+    which a user switches on to see exactly that.
+
+    A filter on the logger (not on a handler) sees each record once, before
+    any handler, and only records of that logger: pymodbus logs every line
+    on ``pymodbus.logging`` itself.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but those about our connections above DEBUG."""
+        endpoint = _ON_BEHALF.get()
+        if endpoint is None or record.levelno <= logging.DEBUG:
+            return True
+        line = endpoint.redact(record.getMessage())
+        with contextlib.suppress(RuntimeError):  # no loop, or a closed one: no line
+            asyncio.get_running_loop().call_soon(
+                _LOGGER.debug, "pymodbus %s: %s", record.levelname.lower(), line
+            )
+        return False
+
+
+_LOG_FILTER = PymodbusLogFilter()
+
+
+def install_log_filter() -> None:
+    """Put ``PymodbusLogFilter`` on pymodbus's logger, once."""
+    logger = logging.getLogger(PYMODBUS_LOGGER)
+    if _LOG_FILTER not in logger.filters:
+        logger.addFilter(_LOG_FILTER)
+
+
 # -- one connection ------------------------------------------------------------
 
 
@@ -231,8 +315,10 @@ def _settle[T](future: asyncio.Future[T], result: T) -> None:
 class _Connection:
     """One pymodbus client and its one TCP connection, and what its hooks saw."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, endpoint: _Endpoint) -> None:
         loop = asyncio.get_running_loop()
+        self.context = contextvars.copy_context()
+        self.context.run(_ON_BEHALF.set, endpoint)
         self.up: asyncio.Future[None] = loop.create_future()
         """Done when pymodbus reports the connection made."""
         self.trouble: asyncio.Future[_Trouble] = loop.create_future()
@@ -242,8 +328,8 @@ class _Connection:
         """Whether the connection has answered a request yet."""
         self.connecting: asyncio.Task[bool] | None = None
         self.modbus = AsyncModbusTcpClient(
-            host,
-            port=port,
+            endpoint.host,
+            port=endpoint.port,
             timeout=LIBRARY_TIMEOUT,  # connecting and replies are timed by the client
             retries=0,
             reconnect_delay=0,  # reconnecting is the client's, with back-off
@@ -257,8 +343,8 @@ class _Connection:
         return self.up.done() and not self.trouble.done() and bool(self.modbus.connected)
 
     def spawn[T](self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        """Run ``coro`` as a task whose outcome is retrieved even when given up on."""
-        task = asyncio.get_running_loop().create_task(coro)
+        """Run ``coro`` as a task in the connection's context (see ``PymodbusLogFilter``)."""
+        task = asyncio.get_running_loop().create_task(coro, context=self.context)
         task.add_done_callback(_consume)
         return task
 
@@ -266,7 +352,7 @@ class _Connection:
         """Close the connection, and stop connecting if still at it."""
         if self.connecting is not None and not self.connecting.done():
             self.connecting.cancel()
-        self.modbus.close()
+        self.context.run(self.modbus.close)
 
     def _trace_connect(self, connected: bool) -> None:  # noqa: FBT001 - pymodbus callback
         if connected:
@@ -325,6 +411,7 @@ class SigenergyClient:
         self.read_only = read_only
         self.planner = planner or ReadPlanner()
         self.stats = ClientStats()
+        self._endpoint = _Endpoint(host, port)
         self._connect_timeout = max(timeout, CONNECT_TIMEOUT)
         self._backoff = backoff or Backoff()
         self._clock = clock or _monotonic
@@ -334,6 +421,7 @@ class SigenergyClient:
         self._connection: _Connection | None = None
         self._pending: asyncio.Future[Any] | None = None
         self._cache: dict[tuple[int, str], tuple[Value | None, float]] = {}
+        install_log_filter()
 
     # -- connection ---------------------------------------------------------
 
@@ -382,7 +470,7 @@ class SigenergyClient:
         if (wait := self.retry_in) > 0:
             msg = f"plant unreachable; next attempt in {wait:.1f} s"
             raise SigenergyConnectionError(msg)
-        connection = _Connection(self.host, self.port)
+        connection = _Connection(self._endpoint)
         connecting = connection.connecting = connection.spawn(connection.modbus.connect())
         try:
             # Not until connect() returns: before pymodbus 3.16 it sleeps
