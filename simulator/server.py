@@ -1,12 +1,36 @@
 """Modbus TCP server of a simulated SigenStor plant, and the Python API tests drive.
 
-The server is pymodbus 3.11's ``ModbusTcpServer`` with its own device contexts
-(:class:`UnitContext`) that serve every address exactly as it is sent on the
-wire: pymodbus' stock ``ModbusDeviceContext`` adds one to every address.
+The simulator speaks Modbus TCP itself: an ``asyncio.Protocol`` per
+connection, the framing and the PDUs in :mod:`simulator.modbus`. It does not
+use pymodbus at all, for two reasons. pymodbus' server side is not a public,
+stable API: between 3.11 and 3.12 its device contexts, request handler and
+transaction manager changed incompatibly, and a simulator built on them
+broke with every Home Assistant that pins a newer pymodbus. And the
+integration's client is built on pymodbus: a device written independently of
+it is the better oracle, since a misreading of the protocol shared by client
+and server cannot hide.
 
-Like the real inverter it serves one request at a time, across all
-connections, each after a configurable latency. Faults can be injected at run
-time through :attr:`PlantSimulator.faults`.
+Every address is served exactly as it is sent on the wire. Like the real
+inverter it serves one request at a time, across all connections, each after
+a configurable latency. Faults can be injected at run time through
+:attr:`PlantSimulator.faults`.
+
+On the wire:
+
+* Frames are delimited by the MBAP length field: a frame split across TCP
+  segments waits for the rest, and the frames of one segment are all served,
+  in order.
+* A length field outside 2-254 closes the connection: no valid frame has such
+  a length, and nothing would tell where the next frame starts.
+* A frame whose protocol id is not 0 is not Modbus. It is discarded without an
+  answer and the connection stays open: its length field still tells where
+  the next frame starts. :attr:`Stats.bad_frames` counts both cases.
+* A request the device cannot decode is answered with an exception: 0x01 for
+  a function code it does not implement, 0x03 for a malformed PDU.
+* Unit id 0 is a broadcast: register writes are executed on the plant, and
+  nothing is ever answered.
+* When the client closes its side of the connection, the simulator closes
+  its side too; answers not yet sent are dropped.
 """
 
 from __future__ import annotations
@@ -17,15 +41,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Literal, Self
-
-from pymodbus.constants import ExcCodes
-from pymodbus.datastore import ModbusBaseDeviceContext, ModbusServerContext
-from pymodbus.exceptions import ModbusIOException, NoSuchIdException
-from pymodbus.pdu import ExceptionResponse
-from pymodbus.server import ModbusTcpServer
-from pymodbus.server.requesthandler import ServerRequestHandler
-from pymodbus.transaction import TransactionManager
+from typing import TYPE_CHECKING, Literal, Self, cast
 
 from custom_components.sigenergy_modbus.protocol import codec
 from custom_components.sigenergy_modbus.protocol.exceptions import SigenergyValueError
@@ -39,14 +55,14 @@ from custom_components.sigenergy_modbus.protocol.registers import (
     Reserved,
 )
 
+from . import modbus
+from .modbus import ExceptionCode
 from .model import PlantModel, Scenario, default_start_time
 from .registermap import encode_register, unit_map
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from types import TracebackType
-
-    from pymodbus.pdu import ModbusPDU
 
     from custom_components.sigenergy_modbus.protocol.codec import Value
 
@@ -58,14 +74,21 @@ COILS = 2
 DISCRETE_INPUTS = 5
 """Discrete inputs 0-4 are the digital inputs DI1-DI5."""
 
+BROADCAST_UNIT_ID = 0
+"""Requests to unit 0 are for every device; none of them answers."""
+
 REGISTER_FUNCTIONS = frozenset({0x03, 0x04, 0x06, 0x10})
-BIT_FUNCTIONS = frozenset({0x01, 0x02, 0x05})
-WRITE_FUNCTIONS = frozenset({0x05, 0x06, 0x10})
+BIT_FUNCTIONS = frozenset({0x01, 0x02, 0x05, 0x0F})
+WRITE_FUNCTIONS = frozenset({0x05, 0x06, 0x0F, 0x10})
+_COIL_FUNCTIONS = frozenset({0x01, 0x05, 0x0F})
 
 # Writing all ones to these means "no limit" (protocol p.16).
 _NOT_VALID_WRITABLE = frozenset({"pcs_max_export_limit", "pcs_max_import_limit"})
 
 type MissingIds = Literal["exception", "silent"]
+
+type ReadResult = list[int] | list[bool] | ExceptionCode
+"""What a read gives: the words or bits, or the exception to answer."""
 
 
 class Faults:
@@ -75,7 +98,7 @@ class Faults:
     * ``exceptions[(unit_id, address)] = code``: any read or write covering
       that address (the whole register when it is a register's start address;
       coil and discrete input addresses 0-4 too) answers that exception code
-      (a ``pymodbus.constants.ExcCodes`` value).
+      (an :class:`~simulator.modbus.ExceptionCode` value).
     * ``unsupported``: ``(unit_id, address)`` pairs the firmware lacks; any
       request covering them answers 0x02.
     * ``stall(seconds)`` / ``stall(None)``: the device hangs, for a time or
@@ -133,15 +156,22 @@ class Stats:
 
     _active: Callable[[], int]
     requests: int = 0
+    """Frames served, answered or not: broadcasts and refused requests too."""
     by_function: dict[int, int] = field(default_factory=dict)
+    """Frames served, by function code."""
     registers_read: int = 0
     """Registers returned by successful 0x03/0x04 reads."""
     writes: list[tuple[int, int, int, list[int]]] = field(default_factory=list)
-    """Every write request received: (unit id, function code, address, values)."""
+    """Every write request decoded: (unit id, function code, address, values).
+
+    Coil states are 0 and 1.
+    """
     exceptions: dict[int, int] = field(default_factory=dict)
     """Exception replies sent, by exception code."""
     connections: int = 0
     """Connections opened."""
+    bad_frames: int = 0
+    """Frames discarded (protocol id not 0) or impossible (a length that closed the connection)."""
 
     @property
     def active_connections(self) -> int:
@@ -150,96 +180,65 @@ class Stats:
 
     def reset(self) -> None:
         """Zero the counters (open connections are not a counter)."""
-        self.requests = self.registers_read = self.connections = 0
+        self.requests = self.registers_read = self.connections = self.bad_frames = 0
         self.by_function.clear()
         self.writes.clear()
         self.exceptions.clear()
 
 
-class UnitContext(ModbusBaseDeviceContext):
-    """The datastore of one unit id: addresses exactly as on the wire."""
+class _Connection(asyncio.Protocol):
+    """One client connection: splits the byte stream into frames and queues them."""
 
-    def __init__(self, simulator: PlantSimulator, unit_id: int) -> None:
-        """Serve ``unit_id`` of ``simulator``."""
+    def __init__(self, simulator: PlantSimulator) -> None:
         self._sim = simulator
-        self.unit_id = unit_id
-        self._echo: list[int] | list[bool] = []
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+        self.peer = "unknown peer"
 
-    def __str__(self) -> str:
-        """Name the unit."""
-        return f"Sigenergy simulator unit {self.unit_id}"
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast("asyncio.Transport", transport)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.peer = f"{peer[0]}:{peer[1]}"
+        self._sim._connected(self)  # noqa: SLF001
 
-    def reset(self) -> None:
-        """Nothing to reset: the plant model owns the data."""
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._sim._disconnected(self)  # noqa: SLF001
 
-    async def async_getValues(  # noqa: N802 - pymodbus' name
-        self, func_code: int, address: int, count: int = 1
-    ) -> list[int] | list[bool] | ExcCodes:
-        """Read registers (0x03/0x04), coils (0x01) or discrete inputs (0x02)."""
-        if func_code in {0x05, 0x06}:  # pymodbus reads back what a single write stored
-            return self._echo
-        return self._sim._read(self.unit_id, func_code, address, count)  # noqa: SLF001
-
-    async def async_setValues(  # noqa: N802 - pymodbus' name
-        self, func_code: int, address: int, values: list[int] | list[bool]
-    ) -> ExcCodes | None:
-        """Write registers (0x06/0x10) or a coil (0x05)."""
-        result = self._sim._write(self.unit_id, func_code, address, values)  # noqa: SLF001
-        if result is None:
-            self._echo = values
-        return result
-
-
-class _RequestHandler(ServerRequestHandler):
-    """One client connection; hands each request to the simulator's queue."""
-
-    def __init__(self, owner: _TcpServer, simulator: PlantSimulator) -> None:
-        super().__init__(owner, None, None, None)  # type: ignore[no-untyped-call]
-        self._sim = simulator
-
-    def callback_connected(self) -> None:
-        super().callback_connected()
-        self._sim.stats.connections += 1
-
-    def callback_data(self, data: bytes, addr: tuple[str, int] | None = None) -> int:
-        # Unlike pymodbus' handler, take every complete frame of the buffer
-        # (a client may send a request before the previous answer arrived).
-        used = 0
-        while used < len(data):
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        stats = self._sim.stats
+        while True:
             try:
-                size = TransactionManager.callback_data(self, data[used:], addr)
-            except ModbusIOException:
-                reply = ExceptionResponse(40, exception_code=ExcCodes.ILLEGAL_FUNCTION)
-                self.server_send(reply, 0)  # type: ignore[no-untyped-call]
-                return len(data)
-            used += size
-            if self.last_pdu is None or not size:
-                break
-            self._sim._dispatch(self, self.last_pdu, self.last_addr)  # noqa: SLF001
-        return used
+                frame = modbus.take_frame(self._buffer)
+            except modbus.FrameError as err:
+                stats.bad_frames += 1
+                _LOGGER.warning("Simulator closes the connection of %s: %s", self.peer, err)
+                self.close()
+                return
+            if frame is None:
+                return
+            if frame.protocol_id != modbus.MODBUS_PROTOCOL_ID:
+                stats.bad_frames += 1
+                _LOGGER.warning(
+                    "Simulator discards a frame of %s: protocol id %s, not Modbus",
+                    self.peer,
+                    frame.protocol_id,
+                )
+                continue
+            self._sim._dispatch(self, frame)  # noqa: SLF001
 
-    def send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
-        # pymodbus' send() empties the receive buffer, losing a request that
-        # arrived while this one waited its turn; write only.
-        _ = addr
-        transport = self.transport
-        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+    def send(self, data: bytes) -> None:
+        """Write a frame, unless the connection is closed or closing."""
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
             transport.write(data)
 
-
-class _TcpServer(ModbusTcpServer):
-    def __init__(
-        self, simulator: PlantSimulator, context: ModbusServerContext, address: tuple[str, int]
-    ) -> None:
-        super().__init__(
-            context,
-            address=address,
-            ignore_missing_devices=simulator.missing_ids == "silent",
-        )
-        self._sim = simulator
-
-    def callback_new_connection(self) -> _RequestHandler:
-        return _RequestHandler(self, self._sim)
+    def close(self) -> None:
+        """Close the connection (what was written is still sent)."""
+        self._buffer.clear()
+        if self._transport is not None:
+            self._transport.close()
 
 
 class PlantSimulator:
@@ -298,9 +297,8 @@ class PlantSimulator:
         self._offset = 0.0
         self._monotonic0 = time.monotonic()
         self._overrides: dict[tuple[int, str], list[int]] = {}
-        self._contexts = {unit: UnitContext(self, unit) for unit in self.model.unit_ids()}
-        self._server_context = ModbusServerContext(devices=self._contexts, single=False)  # type: ignore[no-untyped-call]
-        self._server: _TcpServer | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
         self._lock: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -312,12 +310,11 @@ class PlantSimulator:
             msg = "the simulator is already running"
             raise RuntimeError(msg)
         self._lock = asyncio.Lock()
-        server = _TcpServer(self, self._server_context, (host, port))
-        await server.serve_forever(background=True)
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(lambda: _Connection(self), host, port)
         self._server = server
-        listener: Any = server.transport
         self.host = host
-        self.port = int(listener.sockets[0].getsockname()[1])
+        self.port = int(server.sockets[0].getsockname()[1])
         _LOGGER.info("Simulator listening on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
@@ -325,16 +322,15 @@ class PlantSimulator:
         server, self._server = self._server, None
         if server is None:
             return
+        server.close()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        listener = server.transport
-        await server.shutdown()  # type: ignore[no-untyped-call]
-        if isinstance(listener, asyncio.Server):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(listener.wait_closed(), 2.0)
+        self.drop_connections()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(server.wait_closed(), 2.0)
         _LOGGER.info("Simulator on %s:%s stopped", self.host, self.port)
 
     async def restart(self) -> None:
@@ -363,13 +359,24 @@ class PlantSimulator:
 
     def drop_connections(self) -> None:
         """Close every client connection now (the server keeps listening)."""
-        if self._server is None:
-            return
-        for connection in list(self._server.active_connections.values()):
+        connections = list(self._connections)
+        self._connections.clear()
+        for connection in connections:
             connection.close()
 
     def _active_connections(self) -> int:
-        return 0 if self._server is None else len(self._server.active_connections)
+        return len(self._connections)
+
+    def _connected(self, connection: _Connection) -> None:
+        if self._server is None:  # pragma: no cover - accepted just before stop()
+            connection.close()
+            return
+        self._connections.add(connection)
+        self.stats.connections += 1
+        _LOGGER.debug("Simulator: connection from %s", connection.peer)
+
+    def _disconnected(self, connection: _Connection) -> None:
+        self._connections.discard(connection)
 
     # ------------------------------------------------------------- clock
 
@@ -492,13 +499,94 @@ class PlantSimulator:
 
     # ------------------------------------------------------------- serving
 
+    def _dispatch(self, connection: _Connection, frame: modbus.Frame) -> None:
+        """Queue a frame; the lock serves the queue in order of arrival."""
+        task = asyncio.get_running_loop().create_task(self._serve(connection, frame))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, connection: _Connection, frame: modbus.Frame) -> None:
+        lock = self._lock
+        if lock is None:  # pragma: no cover - only dispatched while running
+            return
+        async with lock:
+            await self.faults.wait_while_stalled()
+            reply = await self._handle(frame)
+            if reply is not None:
+                connection.send(modbus.encode_frame(frame.transaction_id, frame.unit_id, reply))
+
+    async def _handle(self, frame: modbus.Frame) -> bytes | None:
+        """Serve one frame: the reply PDU, or None when nothing is answered."""
+        function = frame.function
+        stats = self.stats
+        stats.requests += 1
+        stats.by_function[function] = stats.by_function.get(function, 0) + 1
+        request: modbus.Request | modbus.RequestError
+        try:
+            request = modbus.decode_request(frame.pdu)
+        except modbus.RequestError as err:
+            request = err
+        else:
+            if request.function in WRITE_FUNCTIONS:
+                stats.writes.append(
+                    (frame.unit_id, int(request.function), request.address, list(request.values))
+                )
+        reply = await self._respond(frame.unit_id, function, request)
+        if not isinstance(reply, ExceptionCode):
+            return reply
+        code = int(reply)
+        stats.exceptions[code] = stats.exceptions.get(code, 0) + 1
+        return modbus.exception_reply(function, reply)
+
+    async def _respond(
+        self, unit_id: int, function: int, request: modbus.Request | modbus.RequestError
+    ) -> bytes | ExceptionCode | None:
+        if unit_id == BROADCAST_UNIT_ID:  # the plant executes writes and never answers
+            if isinstance(request, modbus.Request) and function in {0x06, 0x10}:
+                await self._latency()
+                self._sync_clock()
+                try:
+                    self._write(PLANT_UNIT_ID, function, request.address, list(request.values))
+                except Exception:
+                    _LOGGER.exception("Simulator failed to serve a broadcast %s", request)
+            return None
+        if self.model.unit_kind(unit_id) is None:
+            return None if self.missing_ids == "silent" else ExceptionCode.GATEWAY_NO_RESPONSE
+        await self._latency()
+        self._sync_clock()
+        allowed = REGISTER_FUNCTIONS | BIT_FUNCTIONS if self.coils_enabled else REGISTER_FUNCTIONS
+        if function not in allowed:
+            return ExceptionCode.ILLEGAL_FUNCTION
+        if isinstance(request, modbus.RequestError):
+            _LOGGER.debug("Simulator refuses a request to unit %s: %s", unit_id, request)
+            return request.code
+        try:
+            return self._execute(unit_id, request)
+        except Exception:
+            _LOGGER.exception("Simulator failed to serve %s", request)
+            return ExceptionCode.DEVICE_FAILURE
+
+    def _execute(self, unit_id: int, request: modbus.Request) -> bytes | ExceptionCode:
+        function = request.function
+        if function in modbus.BIT_READS or function in modbus.REGISTER_READS:
+            result = self._read(unit_id, function, request.address, request.count)
+            if isinstance(result, ExceptionCode):
+                return result
+            if function in modbus.BIT_READS:
+                return modbus.bits_reply(function, [bool(bit) for bit in result])
+            return modbus.registers_reply(function, result)
+        refused = self._write(unit_id, function, request.address, list(request.values))
+        if refused is not None:
+            return ExceptionCode(refused)
+        return modbus.write_reply(request)
+
     def _words(self, unit_id: int, register: Register) -> list[int]:
         forced = self._overrides.get((unit_id, register.key))
         if forced is not None:
             return forced
         return encode_register(register, self.model.values(unit_id).get(register.key, 0))
 
-    def _fault(self, unit_id: int, address: int, count: int) -> ExcCodes | None:
+    def _fault(self, unit_id: int, address: int, count: int) -> ExceptionCode | None:
         """The exception an injected fault answers for this range, if any."""
         kind = self.model.unit_kind(unit_id)
         starts = unit_map(kind).starts if kind is not None else {}
@@ -510,35 +598,34 @@ class PlantSimulator:
 
         for (unit, target), code in self.faults.exceptions.items():
             if unit == unit_id and covers(target):
-                return ExcCodes(code)
+                return ExceptionCode(code)
         for unit, target in self.faults.unsupported:
             if unit == unit_id and covers(target):
-                return ExcCodes.ILLEGAL_ADDRESS
+                return ExceptionCode.ILLEGAL_ADDRESS
         return None
 
     def _bits(self, unit_id: int, func_code: int) -> list[bool] | None:
         if self.model.unit_kind(unit_id) is not DeviceKind.INVERTER:
             return None
         inverter = self.model.inverter(unit_id)
-        return inverter.coils if func_code in {0x01, 0x05} else inverter.discrete_inputs
+        return inverter.coils if func_code in _COIL_FUNCTIONS else inverter.discrete_inputs
 
-    def _read(
-        self, unit_id: int, func_code: int, address: int, count: int
-    ) -> list[int] | list[bool] | ExcCodes:
+    def _read(self, unit_id: int, func_code: int, address: int, count: int) -> ReadResult:
+        """Read coils (0x01), discrete inputs (0x02) or registers (0x03/0x04)."""
         if func_code in {0x01, 0x02}:
             if (fault := self._fault(unit_id, address, count)) is not None:
                 return fault
             bits = self._bits(unit_id, func_code)
-            if bits is None or count < 1 or address + count > len(bits):
-                return ExcCodes.ILLEGAL_ADDRESS
+            if bits is None or address + count > len(bits):
+                return ExceptionCode.ILLEGAL_ADDRESS
             return bits[address : address + count]
         if func_code in {0x03, 0x04}:
             return self._read_registers(unit_id, address, count)
-        return ExcCodes.ILLEGAL_FUNCTION
+        return ExceptionCode.ILLEGAL_FUNCTION
 
-    def _read_registers(self, unit_id: int, address: int, count: int) -> list[int] | ExcCodes:
+    def _read_registers(self, unit_id: int, address: int, count: int) -> list[int] | ExceptionCode:
         if not 1 <= count <= MAX_READ_REGISTERS:
-            return ExcCodes.ILLEGAL_VALUE
+            return ExceptionCode.ILLEGAL_VALUE
         if (fault := self._fault(unit_id, address, count)) is not None:
             return fault
         owners = unit_map(self._kind(unit_id))
@@ -547,7 +634,7 @@ class PlantSimulator:
         while position < end:
             owner = owners.owner(position)
             if owner is None or not owner.access.readable:
-                return ExcCodes.ILLEGAL_ADDRESS
+                return ExceptionCode.ILLEGAL_ADDRESS
             if isinstance(owner, Reserved):
                 words.append(0)
                 position += 1
@@ -560,21 +647,30 @@ class PlantSimulator:
         return words
 
     def _write(
-        self, unit_id: int, func_code: int, address: int, values: list[int] | list[bool]
-    ) -> ExcCodes | None:
-        if func_code == 0x05:
-            if (fault := self._fault(unit_id, address, 1)) is not None:
-                return fault
-            bits = self._bits(unit_id, func_code)
-            if bits is None or not 0 <= address < len(bits):
-                return ExcCodes.ILLEGAL_ADDRESS
-            bits[address] = bool(values[0])
-            return None
+        self, unit_id: int, func_code: int, address: int, values: Sequence[int]
+    ) -> ExceptionCode | None:
+        """Write coils (0x05/0x0F) or registers (0x06/0x10): None, or the exception."""
+        if func_code in {0x05, 0x0F}:
+            return self._write_coils(unit_id, func_code, address, values)
         if func_code in {0x06, 0x10}:
             return self._write_registers(unit_id, address, [int(v) for v in values])
-        return ExcCodes.ILLEGAL_FUNCTION
+        return ExceptionCode.ILLEGAL_FUNCTION
 
-    def _write_registers(self, unit_id: int, address: int, words: list[int]) -> ExcCodes | None:
+    def _write_coils(
+        self, unit_id: int, func_code: int, address: int, values: Sequence[int]
+    ) -> ExceptionCode | None:
+        """Switch coils: all addresses are checked before any coil switches."""
+        if (fault := self._fault(unit_id, address, len(values))) is not None:
+            return fault
+        bits = self._bits(unit_id, func_code)
+        if bits is None or address + len(values) > len(bits):
+            return ExceptionCode.ILLEGAL_ADDRESS
+        bits[address : address + len(values)] = [bool(v) for v in values]
+        return None
+
+    def _write_registers(
+        self, unit_id: int, address: int, words: list[int]
+    ) -> ExceptionCode | None:
         """Write whole registers: all are validated before any takes effect."""
         if (fault := self._fault(unit_id, address, len(words))) is not None:
             return fault
@@ -584,14 +680,14 @@ class PlantSimulator:
         while position < end:
             register = starts.get(position)
             if register is None or not register.access.writable:
-                return ExcCodes.ILLEGAL_ADDRESS
+                return ExceptionCode.ILLEGAL_ADDRESS
             if position + register.count > end:  # only whole registers
-                return ExcCodes.ILLEGAL_VALUE
+                return ExceptionCode.ILLEGAL_VALUE
             chunk = words[position - address : position - address + register.count]
             try:
                 changes.append((register, self._validate(register, chunk)))
             except SigenergyValueError:
-                return ExcCodes.ILLEGAL_VALUE
+                return ExceptionCode.ILLEGAL_VALUE
             position += register.count
         for register, value in changes:
             self.model.write(unit_id, register.key, value)
@@ -599,7 +695,7 @@ class PlantSimulator:
 
     def _kind(self, unit_id: int) -> DeviceKind:
         kind = self.model.unit_kind(unit_id)
-        if kind is None:  # pragma: no cover - no context exists for it
+        if kind is None:  # pragma: no cover - only units that exist are served
             msg = f"no device at unit {unit_id}"
             raise KeyError(msg)
         return kind
@@ -615,68 +711,6 @@ class PlantSimulator:
         value = codec.decode_value(register.data_type, words, register.gain)
         codec.encode(register, value)
         return value
-
-    def _dispatch(
-        self, handler: _RequestHandler, pdu: ModbusPDU, addr: tuple[str, int] | None
-    ) -> None:
-        task = asyncio.get_running_loop().create_task(self._serve(handler, pdu, addr))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _serve(
-        self, handler: _RequestHandler, pdu: ModbusPDU, addr: tuple[str, int] | None
-    ) -> None:
-        lock = self._lock
-        if lock is None:  # pragma: no cover - only dispatched while running
-            return
-        async with lock:
-            await self.faults.wait_while_stalled()
-            function = int(pdu.function_code)
-            stats = self.stats
-            stats.requests += 1
-            stats.by_function[function] = stats.by_function.get(function, 0) + 1
-            if function in WRITE_FUNCTIONS:
-                values = pdu.bits if function == 0x05 else pdu.registers
-                stats.writes.append(
-                    (int(pdu.dev_id), function, int(pdu.address), [int(v) for v in values])
-                )
-            response = await self._respond(pdu)
-            if response is None:
-                return
-            response.transaction_id = pdu.transaction_id
-            response.dev_id = pdu.dev_id
-            if isinstance(response, ExceptionResponse):
-                code = int(response.exception_code)
-                stats.exceptions[code] = stats.exceptions.get(code, 0) + 1
-            handler.server_send(response, addr)  # type: ignore[no-untyped-call]
-
-    async def _respond(self, pdu: ModbusPDU) -> ModbusPDU | None:
-        function = int(pdu.function_code)
-        unit = int(pdu.dev_id)
-        if unit == 0:  # broadcast: the plant executes writes and never answers
-            if function in {0x06, 0x10}:
-                await self._latency()
-                self._sync_clock()
-                with contextlib.suppress(Exception):
-                    await pdu.update_datastore(self._contexts[PLANT_UNIT_ID])  # type: ignore[arg-type]
-            return None
-        try:
-            context = self._server_context[unit]
-        except NoSuchIdException:
-            if self.missing_ids == "silent":
-                return None
-            return ExceptionResponse(function, ExcCodes.GATEWAY_NO_RESPONSE)
-        await self._latency()
-        self._sync_clock()
-        allowed = REGISTER_FUNCTIONS | BIT_FUNCTIONS if self.coils_enabled else REGISTER_FUNCTIONS
-        if function not in allowed:
-            return ExceptionResponse(function, ExcCodes.ILLEGAL_FUNCTION)
-        try:
-            response: ModbusPDU = await pdu.update_datastore(context)
-        except Exception:
-            _LOGGER.exception("Simulator failed to serve %s", pdu)
-            return ExceptionResponse(function, ExcCodes.DEVICE_FAILURE)
-        return response
 
     async def _latency(self) -> None:
         if self.faults.latency > 0:

@@ -24,8 +24,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import ModbusTcpServer
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sigenergy_modbus import config_flow
@@ -57,6 +55,7 @@ from custom_components.sigenergy_modbus.protocol.registers import (
     RegisterKind,
     registers_for,
 )
+from simulator import modbus
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -197,12 +196,38 @@ async def test_host_that_answers_garbage(
     _no_traceback(caplog)
 
 
-async def _modbus_server(context: ModbusServerContext) -> AsyncIterator[int]:
-    server = ModbusTcpServer(context, address=("127.0.0.1", 0))
-    await server.serve_forever(background=True)
-    listener: Any = server.transport
-    yield int(listener.sockets[0].getsockname()[1])
-    await server.shutdown()  # type: ignore[no-untyped-call]
+def _generic_device(
+    size: int,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    """A plain Modbus device: registers 0 to size - 1, all zero, on every unit id.
+
+    Reads of 0x03/0x04 within them answer zeros, beyond them 0x02; any other
+    function answers 0x01. It is framed by the simulator's own Modbus codec.
+    """
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        buffer = bytearray()
+        while data := await reader.read(1024):
+            buffer += data
+            while (frame := modbus.take_frame(buffer)) is not None:
+                writer.write(
+                    modbus.encode_frame(frame.transaction_id, frame.unit_id, _zeros(frame, size))
+                )
+        writer.close()
+
+    return serve
+
+
+def _zeros(frame: modbus.Frame, size: int) -> bytes:
+    try:
+        request = modbus.decode_request(frame.pdu)
+    except modbus.RequestError as err:
+        return modbus.exception_reply(frame.function, err.code)
+    if request.function not in modbus.REGISTER_READS:
+        return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_FUNCTION)
+    if request.address + request.count > size:
+        return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_ADDRESS)
+    return modbus.registers_reply(frame.function, [0] * request.count)
 
 
 @pytest.mark.parametrize(
@@ -213,14 +238,13 @@ async def _modbus_server(context: ModbusServerContext) -> AsyncIterator[int]:
 async def test_modbus_device_that_is_not_sigenergy(
     hass: HomeAssistant, loopback: None, caplog: pytest.LogCaptureFixture, size: int, what: str
 ) -> None:
-    """A generic Modbus device (a plain pymodbus datastore) is not a Sigenergy plant.
+    """A generic Modbus device (a plain datastore of zeros) is not a Sigenergy plant.
 
     With 100 registers it answers the plant's registers with 0x02; with 40000
-    zeros it answers everything, on every unit, but no inverter has a serial.
+    zeros it answers every input register, on every unit, but no inverter has
+    a serial.
     """
-    block = ModbusSequentialDataBlock(0, [0] * size)
-    context = ModbusServerContext(devices=ModbusDeviceContext(ir=block, hr=block), single=True)
-    async for port in _modbus_server(context):
+    async for port in _tcp_server(_generic_device(size)):
         result = await _manual(hass, {CONF_HOST: "127.0.0.1", CONF_PORT: port})
     assert result["errors"] == {CONF_HOST: "not_a_sigenergy_plant"}, what
     _no_traceback(caplog)

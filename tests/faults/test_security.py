@@ -119,7 +119,9 @@ async def test_logs_hold_nothing_personal(
     Nor from pymodbus, which logs a warning with the address at every refused
     connection attempt: those of the integration's connections go to its
     debug log, the address redacted. The simulator's own log (the test's
-    device, not the integration) is left out.
+    device, not the integration) is left out, and so is what asyncio says
+    about the simulator's listening socket ("<Server ...> is serving", at
+    INFO when the loop runs in debug mode).
     """
     caplog.set_level(logging.DEBUG, logger=client_module.__name__)
     plant = await config_flow.identify(simulator.host, simulator.port)
@@ -148,7 +150,9 @@ async def test_logs_hold_nothing_personal(
     records = [
         r
         for r in caplog.records
-        if r.levelno >= logging.INFO and not r.name.startswith("simulator")
+        if r.levelno >= logging.INFO
+        and not r.name.startswith("simulator")
+        and not (r.name == "asyncio" and r.getMessage().endswith(" is serving"))
     ]
     assert any("Error fetching sigenergy_modbus realtime data" in r.getMessage() for r in records)
     leaks = {
