@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN
+from tests.clock import settle
 from tests.faults.proxy import FaultProxy
 from tests.faults.report import MEASUREMENTS, write_report
 
@@ -24,11 +23,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from simulator import PlantSimulator
-
-
-def real_monotonic() -> float:
-    """Real seconds: freezegun patches ``time.monotonic`` (and its own ``real_monotonic``)."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 REPORT = Path(__file__).parents[2] / "docs" / "RELIABILITY.md"
@@ -73,45 +67,6 @@ async def proxy(simulator: PlantSimulator) -> AsyncIterator[FaultProxy]:
     await fault_proxy.stop()
 
 
-def _busy(hass: HomeAssistant) -> list[asyncio.Task[object]]:
-    tasks = hass._tasks | hass._background_tasks  # what block_till_done waits for
-    return [t for t in tasks if not t.done()]
-
-
-async def settle(
-    hass: HomeAssistant,
-    on_the_wire: Callable[[], object] | None = None,
-    stuck: float = 0.3,
-    cap: float = 5.0,
-) -> None:
-    """Let the polls started by a tick run until they are done or wait for a timer.
-
-    ``hass.async_block_till_done(wait_background_tasks=True)`` would wait for
-    a poll that waits for its 1 s request timeout; with the clock frozen that
-    timer only fires at the next tick, so it would wait forever. This spins
-    the event loop (socket I/O included) until no task is left, or until the
-    request ``on_the_wire()`` returns has waited ``stuck`` real seconds for
-    its reply (over loopback a reply takes about a millisecond, far less than
-    the margin kept for a loaded CI machine with coverage on): that
-    one waits for the clock. ``cap`` bounds the wait whatever happens.
-    """
-    await hass.async_block_till_done()
-    start = real_monotonic()
-    request, since = None, start
-    while _busy(hass):
-        now = real_monotonic()
-        if on_the_wire is not None:
-            current = on_the_wire()
-            if current is not request:
-                request, since = current, now
-            elif request is not None and now - since > stuck:
-                return
-        if now - start > cap:
-            return
-        await asyncio.sleep(0)
-    await hass.async_block_till_done()
-
-
 async def advance(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -127,7 +82,7 @@ async def advance(
         if simulator is not None:
             simulator.advance(seconds)
         async_fire_time_changed(hass)
-        await settle(hass, on_the_wire)
+        await settle(hass, freezer, on_the_wire)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

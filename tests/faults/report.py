@@ -79,9 +79,10 @@ FOOTER = """
 Notes:
 
 - The integration logs one error per poll when it starts failing and one line when it
-  recovers. pymodbus, underneath, logs on its own: a warning with the address for every
-  refused connection attempt, an error for every reply with a wrong transaction id, and
-  a warning for every undecodable frame. These are the library's lines, not tracebacks.
+  recovers. What pymodbus, underneath, logs about the integration's connections (a
+  warning with the address for every refused connection attempt, an error for every
+  reply with a wrong transaction id) goes to the integration's debug log, the address
+  redacted; an undecodable frame never reaches pymodbus. No traceback either way.
 - At the back-off's 10 s cap a plant that stays down is tried once every 5-10 s in real
   time; the hour above moves the clock in 60 s steps after its first two minutes, so it
   counts about one attempt a minute there.

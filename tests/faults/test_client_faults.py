@@ -5,6 +5,7 @@ Real time, no Home Assistant: each request's timeout is short.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -74,16 +75,32 @@ async def test_reset_after_answers_reconnects_at_once(
     assert await client.read(PLANT_UNIT_ID, SYSTEM_TIME)
 
 
-async def test_undecodable_reply_fails_at_once(proxy: FaultProxy) -> None:
-    """A reply that is no Modbus function fails the request now, not after the timeout."""
+async def test_undecodable_reply_fails_at_once(
+    proxy: FaultProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reply that is no Modbus function fails the request now, not after the timeout.
+
+    pymodbus never sees it: it would raise inside the event loop's data
+    callback, and asyncio would log a traceback.
+    """
     client = SigenergyClient(proxy.host, proxy.port, timeout=5.0)
     proxy.set_mode("garbage")
     start = time.monotonic()
-    with pytest.raises(SigenergyProtocolError, match="Unable to decode"):
+    with pytest.raises(SigenergyProtocolError, match="malformed reply") as caught:
         await client.read(PLANT_UNIT_ID, SYSTEM_TIME)
     assert time.monotonic() - start < 1.0
     assert not client.connected
+    assert caught.value.__cause__ is None  # told by what the client saw, not by pymodbus
+    assert client.stats.timeouts == 0
     await client.close()
+    await asyncio.sleep(0.05)  # anything asyncio would log about the connection, logged
+    for record in caplog.records:
+        assert record.exc_info is None, record.getMessage()
+        assert "Traceback" not in record.getMessage()
+        assert "Fatal error" not in record.getMessage()
+    proxy.set_mode("pass")
+    client._next_attempt = 0.0  # the back-off has passed
+    assert await client.read(PLANT_UNIT_ID, SYSTEM_TIME)
 
 
 @pytest.mark.parametrize("mode", ["wrong_tid", "truncate", "stall"])

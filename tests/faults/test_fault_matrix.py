@@ -54,7 +54,8 @@ from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID, REGISTERS
 from custom_components.sigenergy_modbus.sensor import SENSORS, Counter
-from tests.faults.conftest import advance, real_monotonic
+from tests.clock import real_monotonic
+from tests.faults.conftest import advance
 from tests.faults.report import MEASUREMENTS, Measurement
 from tests.helpers import device_by_identifier
 
@@ -195,9 +196,9 @@ class Run:
         return self.entities[entity_id].coordinator.group
 
     def _on_the_wire(self) -> object:
-        """The request the integration waits for a reply to, if any."""
-        inflight = self.client._inflight
-        return inflight if inflight is not None and not inflight.done() else None
+        """What the integration's client waits for (a reply, a connection), if any."""
+        pending = self.client.pending
+        return pending if pending is not None and not pending.done() else None
 
     def server_connections(self) -> int:
         """Connections the server in front of the integration has accepted."""

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN
+from tests.clock import settle
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -88,4 +89,5 @@ async def tick(
     for _ in range(steps):
         freezer.tick(timedelta(seconds=seconds))
         async_fire_time_changed(hass)
+        await settle(hass, freezer)
         await hass.async_block_till_done(wait_background_tasks=True)

@@ -9,8 +9,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from pymodbus.exceptions import ModbusIOException
 
+from custom_components.sigenergy_modbus.protocol import client as client_module
 from custom_components.sigenergy_modbus.protocol.client import SigenergyClient
 from custom_components.sigenergy_modbus.protocol.exceptions import (
     SigenergyConnectionError,
@@ -636,28 +636,52 @@ async def test_one_request_at_a_time(simulator: PlantSimulator, client: Sigenerg
     assert peak == 2
 
 
-async def test_pymodbus_own_timeout(simulator: PlantSimulator, client: SigenergyClient) -> None:
-    """pymodbus gives up before the client does: still a timeout, and the connection goes.
+async def test_our_timer_decides(
+    simulator: PlantSimulator, client: SigenergyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pymodbus is given a timeout longer than any request's: the client's own timer ends it.
 
-    The client gives pymodbus a reply timeout of at least 3 s; a per-request
-    timeout longer than that ends with pymodbus' "No response". Shortened here
-    on the real pymodbus client, so as not to wait 3 s.
+    A stalled request asked to wait 2 s (more than the 1 s default, less than
+    pymodbus's) ends after 2 s with the client's timeout, not with an
+    exception of pymodbus's.
     """
+    made: list[dict[str, Any]] = []
+
+    class Recording(client_module.AsyncModbusTcpClient):  # type: ignore[misc]
+        def __init__(self, host: str, **kwargs: Any) -> None:
+            made.append({"host": host, **kwargs})
+            super().__init__(host, **kwargs)
+
+    monkeypatch.setattr(client_module, "AsyncModbusTcpClient", Recording)
     await client.connect()
-    assert client._modbus is not None
-    client._modbus.ctx.comm_params.timeout_connect = 0.1
+    (settings,) = made
+    assert settings["timeout"] == client_module.LIBRARY_TIMEOUT > 2 * 2.0
+    assert settings["retries"] == 0
+    assert settings["reconnect_delay"] == 0  # reconnecting is the client's, with back-off
     simulator.faults.stall(None)
     try:
         start = time.monotonic()
-        with pytest.raises(SigenergyTimeoutError) as caught:
+        with pytest.raises(SigenergyTimeoutError, match=r"within 2\.0 s") as caught:
             await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2, timeout=2.0)
-        assert time.monotonic() - start < 1.0  # pymodbus' 0.1 s, not the 2 s asked for
-        assert isinstance(caught.value.__cause__, ModbusIOException)
+        assert 1.95 <= time.monotonic() - start < 2.5
+        assert caught.value.__cause__ is None
     finally:
         simulator.faults.clear_stall()
     assert client.stats.timeouts == 1
     assert not client.connected
     assert await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2)
+    assert len(made) == 2  # a new pymodbus client for the new connection
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0, client_module.LIBRARY_TIMEOUT, 1e9])
+async def test_timeout_out_of_range(client: SigenergyClient, timeout: float) -> None:
+    """A timeout pymodbus's own would cut short is refused, before anything is sent."""
+    with pytest.raises(ValueError, match="timeout"):
+        SigenergyClient("127.0.0.1", timeout=timeout)
+    with pytest.raises(ValueError, match="timeout"):
+        await client.read_words(PLANT_UNIT_ID, RegisterKind.INPUT, 30000, 2, timeout=timeout)
+    assert client.stats.requests == 0
+    assert not client.connected
 
 
 # -- a misbehaving device: a raw Modbus TCP server ------------------------------------------
@@ -746,3 +770,110 @@ async def test_raw_device_well_behaved(loopback: None) -> None:
         assert await client.read_words(1, RegisterKind.INPUT, 30500, 2) == [30500, 30501]
         assert await client.read_words(1, RegisterKind.HOLDING, 40046, 1) == [40046]
         await client.close()
+
+
+# -- busy: asked once more ---------------------------------------------------------------------
+
+BUSY = 0x06
+
+
+def _busy_then(times: int) -> tuple[Reply, list[tuple[float, int, int]]]:
+    """Answer busy (0x06) ``times`` times, then properly; note each request that came.
+
+    Registers read as their address; a single register written (0x06) is
+    echoed and read back as written.
+    """
+    seen: list[tuple[float, int, int]] = []
+    written: dict[int, int] = {}
+
+    def reply(tid: int, unit: int, pdu: bytes) -> bytes:
+        function, address, value = struct.unpack(">BHH", pdu[:5])
+        seen.append((time.monotonic(), function, address))
+        if len(seen) <= times:
+            return _frame(tid, unit, bytes([function | 0x80, BUSY]))
+        if function == WRITE_REGISTER:
+            written[address] = value
+            return _frame(tid, unit, pdu)
+        words = [written.get(address + n, address + n) for n in range(value)]
+        return _frame(tid, unit, _registers(function, words))
+
+    return reply, seen
+
+
+async def test_busy_is_asked_again_once(loopback: None) -> None:
+    """One busy reply: the same request again after the pause, and the caller sees the answer."""
+    reply, seen = _busy_then(1)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            assert await client.read_words(1, RegisterKind.INPUT, 30500, 2) == [30500, 30501]
+            assert [(f, a) for _, f, a in seen] == [(0x04, 30500), (0x04, 30500)]
+            pause = seen[1][0] - seen[0][0]
+            assert (
+                client_module.BUSY_RETRY_DELAY - 0.01
+                <= pause
+                < client_module.BUSY_RETRY_DELAY + 0.3
+            )
+            assert client.stats.requests == 2
+            assert client.stats.busy_retries == 1
+            assert client.stats.exception_replies == 1
+            assert client.connected
+            assert client.stats.connects == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_twice_raises(loopback: None) -> None:
+    """Busy again on the retry: the exception reply raises, as before; the connection stays."""
+    reply, seen = _busy_then(2)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            with pytest.raises(SigenergyDeviceError) as caught:
+                await client.read_words(1, RegisterKind.INPUT, 30500, 2)
+            err = caught.value
+            assert not isinstance(err, SigenergyUnsupportedError)
+            assert (err.code, err.unit_id, err.function_code, err.address) == (BUSY, 1, 0x04, 30500)
+            assert len(seen) == 2  # one retry, not more
+            assert client.stats.busy_retries == 1
+            assert client.stats.exception_replies == 2
+            assert client.connected
+            assert await client.read_words(1, RegisterKind.INPUT, 30500, 1) == [30500]
+            assert len(seen) == 3  # the next request is asked once: it is answered
+            assert client.stats.connects == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_write_is_sent_again(loopback: None) -> None:
+    """A busy device did not take the write (Modbus: retransmit later): it is sent again."""
+    reply, seen = _busy_then(1)
+    register = BY_KEY["ess_backup_soc"]
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            assert await client.write(PLANT_UNIT_ID, register, 25.5) == 25.5
+            assert [(f, a) for _, f, a in seen] == [
+                (WRITE_REGISTER, register.address),
+                (WRITE_REGISTER, register.address),
+                (0x03, register.address),  # the read-back
+            ]
+            assert client.stats.writes == 1
+        finally:
+            await client.close()
+
+
+async def test_busy_pause_holds_the_line(loopback: None) -> None:
+    """No other request goes out while the client waits to ask a busy device again."""
+    reply, seen = _busy_then(1)
+    async with raw_device(reply) as server:
+        client = SigenergyClient("127.0.0.1", _port(server))
+        try:
+            first, second = await asyncio.gather(
+                client.read_words(1, RegisterKind.INPUT, 30500, 1),
+                client.read_words(1, RegisterKind.INPUT, 30600, 1),
+            )
+            assert (first, second) == ([30500], [30600])
+            assert [a for _, _, a in seen] == [30500, 30500, 30600]
+        finally:
+            await client.close()
