@@ -101,6 +101,7 @@ async def test_undecodable_reply_fails_at_once(
     proxy.set_mode("pass")
     client._next_attempt = 0.0  # the back-off has passed
     assert await client.read(PLANT_UNIT_ID, SYSTEM_TIME)
+    await client.close()
 
 
 @pytest.mark.parametrize("mode", ["wrong_tid", "truncate", "stall"])

@@ -516,9 +516,16 @@ class SigenergyClient:
             await self._ensure_connected()
 
     async def close(self) -> None:
-        """Close the connection; a later request opens it again."""
+        """Close the connection; a later request opens it again.
+
+        Returns once pymodbus's connecting task (before 3.16 it sleeps a
+        moment after connecting) has ended, so that nothing is left behind.
+        """
         async with self._lock:
+            connection = self._connection
             self._drop()
+            if connection is not None and connection.connecting is not None:
+                await asyncio.wait([connection.connecting])
 
     # -- one request --------------------------------------------------------
 
