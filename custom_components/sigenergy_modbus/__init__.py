@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 
 from .binary_sensor import BINARY_SENSORS
@@ -26,8 +28,8 @@ from .protocol.guard import CounterGuard, counter_specs
 from .protocol.keys import Key
 from .protocol.models import PlantInfo
 from .protocol.plausibility import Plausibility
-from .protocol.registers import PLANT_UNIT_ID, smart_load_registers
-from .protocol.values import POWER_DEADBAND_KW, number
+from .protocol.registers import BY_KEY, PLANT_UNIT_ID, smart_load_registers
+from .protocol.values import POWER_DEADBAND_KW, code, number
 from .seed import async_seed_counters
 from .sensor import SENSORS, SMART_LOADS, counters_of, guarded_counters
 from .switch import SWITCHES
@@ -57,9 +59,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
     )
     try:
+        plant = await _output_types(hass, entry, client, plant)
         features = PlantFeatures(
             io_support=await _probe_io(client, plant),
-            smart_loads=await _smart_loads_in_use(client),
+            smart_loads=await _smart_loads_in_use(client) | _smart_loads_known(hass, entry),
         )
         _dry_contact_issues(hass, entry, plant, features)
         devices = register_devices(hass, entry, plant)
@@ -120,6 +123,30 @@ async def _probe_io(client: SigenergyClient, plant: PlantInfo) -> dict[int, IoSu
     return support
 
 
+async def _output_types(
+    hass: HomeAssistant, entry: SigenergyConfigEntry, client: SigenergyClient, plant: PlantInfo
+) -> PlantInfo:
+    """The plant with each inverter's output type (31004), read once for entries made without it.
+
+    Identification reads it; entries made before it did learn it here, once,
+    so that single-phase units lose the entities of phases they do not have.
+    """
+    learned = plant
+    for inverter in plant.inverters:
+        if inverter.output_type is not None:
+            continue
+        try:
+            values = await client.read(inverter.unit_id, [BY_KEY[Key.OUTPUT_TYPE]])
+        except SigenergyError as err:  # silent or refusing: tried again at the next start
+            LOGGER.debug("Inverter %s does not tell its output type: %s", inverter.unit_id, err)
+            continue
+        if (output_type := code(values, Key.OUTPUT_TYPE)) is not None:
+            learned = learned.with_inverter(replace(inverter, output_type=output_type))
+    if learned != plant:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, **learned.as_data()})
+    return learned
+
+
 def _dry_contact_issues(
     hass: HomeAssistant, entry: SigenergyConfigEntry, plant: PlantInfo, features: PlantFeatures
 ) -> None:
@@ -163,6 +190,18 @@ async def _smart_loads_in_use(client: SigenergyClient) -> frozenset[int]:
         for load, (power, energy) in loads.items()
         if (number(values, Key(energy.key)) or 0.0) > 0
         or abs(number(values, Key(power.key)) or 0.0) > POWER_DEADBAND_KW
+    )
+
+
+def _smart_loads_known(hass: HomeAssistant, entry: SigenergyConfigEntry) -> frozenset[int]:
+    """The smart loads that already have an energy sensor: one bad read does not drop them."""
+    registry = er.async_get(hass)
+    suffixes = {f"_plant_smart_load_{n}_energy_total": n for n in range(1, SMART_LOADS + 1)}
+    return frozenset(
+        load
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        for suffix, load in suffixes.items()
+        if e.unique_id.endswith(suffix)
     )
 
 

@@ -56,9 +56,6 @@ FIRMWARE = BY_KEY[Key.FIRMWARE_VERSION]
 PLANT_CLOCK = frozenset({BY_KEY[Key.SYSTEM_TIME], BY_KEY[Key.SYSTEM_TIME_ZONE]})
 """The plant's clock (30000-30002): its daily counters restart at its local midnight."""
 
-CLOCK_TRUSTED_WITHIN = 86400.0
-"""A plant clock further than this from Home Assistant's is taken for a misread."""
-
 
 @dataclass(frozen=True, kw_only=True)
 class PlantFeatures:
@@ -249,12 +246,16 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             data[unit_id].update({k: v for k, v in judged.items() if v is not None})
 
     def _moment(self, data: Mapping[int, Mapping[str, Value | None]]) -> Moment:
-        """Now, and the plant's local time by its own clock (Home Assistant's if it has none)."""
+        """Now, and the plant's local time by its own clock (Home Assistant's if it has none).
+
+        The plant's clock even when it is wrong: the plant restarts its daily
+        counters at its own midnight, whatever the time really is.
+        """
         now = dt_util.utcnow().timestamp()
         plant = data.get(PLANT_UNIT_ID, {})
         system_time = number(plant, Key.SYSTEM_TIME)
         zone = number(plant, Key.SYSTEM_TIME_ZONE)
-        if system_time is None or abs(system_time - now) > CLOCK_TRUSTED_WITHIN:
+        if system_time is None:
             system_time = now
         if zone is None:
             offset = dt_util.now().utcoffset()
@@ -420,9 +421,14 @@ class SettingsCoordinator(SigenergyCoordinator):
             self.config_entry, data={**self.config_entry.data, **self.plant.as_data()}
         )
         self.client.forget(unit_id)
-        device_id = self.devices.get((DOMAIN, inverter.serial))
-        if device_id is not None:
-            dr.async_get(self.hass).async_update_device(device_id, sw_version=new)
+        # The inverter's device, and the plant's, which shows its first inverter's.
+        identifiers = [(DOMAIN, inverter.serial)]
+        if self.plant.inverters and self.plant.inverters[0].unit_id == unit_id:
+            identifiers.append((DOMAIN, f"{self.plant.serial}_plant"))
+        registry = dr.async_get(self.hass)
+        for identifier in identifiers:
+            if (device_id := self.devices.get(identifier)) is not None:
+                registry.async_update_device(device_id, sw_version=new)
 
 
 @dataclass(frozen=True, kw_only=True)
