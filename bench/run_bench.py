@@ -42,12 +42,18 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sigenergy_modbus import binary_sensor, sensor, switch
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
-from custom_components.sigenergy_modbus.coordinator import PlantFeatures, SigenergyRuntimeData
+from custom_components.sigenergy_modbus.coordinator import (
+    PlantFeatures,
+    SigenergyCoordinator,
+    SigenergyRuntimeData,
+)
 from custom_components.sigenergy_modbus.entity import targets, unique_id_for
 from custom_components.sigenergy_modbus.protocol.contacts import IoSupport
 from custom_components.sigenergy_modbus.protocol.models import PlantInfo
 from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
+from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID, DeviceKind
 from simulator import PlantSimulator
+from simulator.firmware import PROFILES
 
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.015"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1,2,4,8,16").split(",")]
@@ -124,6 +130,13 @@ class Result:
     realtime_requests: int = 0
     realtime_cpu: float = 0.0
     memory_kib: float = 0.0
+    restart_requests: int = 0
+    """Requests of a restart (the entry set up again, its counters seeded)."""
+    firmware: str = "v2.9"
+    first: dict[PollGroup, int] = field(default_factory=dict)
+    """Requests of each poll's first refresh at setup."""
+    truth: dict[PollGroup, int] = field(default_factory=dict)
+    """Fewest reads given what the firmware really refuses (told, not learned)."""
 
 
 RESULTS: list[Result] = []
@@ -161,6 +174,38 @@ def lower_bound(runtime: SigenergyRuntimeData, group: PollGroup) -> int:
     return reads
 
 
+def bound_on_firmware(runtime: SigenergyRuntimeData, group: PollGroup, firmware: str) -> int:
+    """The fewest reads of one poll when the planner is told what the firmware refuses."""
+    coordinator = runtime.coordinators[group]
+    planner = ReadPlanner()
+    refused = [BY_KEY[key] for key in PROFILES[firmware].refused]
+    for unit_id in coordinator.wanted:
+        kind = DeviceKind.PLANT if unit_id == PLANT_UNIT_ID else DeviceKind.INVERTER
+        for register in refused:
+            if register.device is kind:
+                planner.mark_unsupported(unit_id, register)
+    reads = sum(len(planner.plan(unit, regs)) for unit, regs in coordinator.wanted.items())
+    for support in coordinator.io_units.values():
+        reads += support.dry_contacts + support.digital_inputs
+    return reads
+
+
+@contextmanager
+def first_refreshes(sim: ThreadedSimulator, first: dict[PollGroup, int]) -> Iterator[None]:
+    """Count the requests of each coordinator's first refresh (setup's)."""
+    original = SigenergyCoordinator._async_update_data
+
+    async def counted(self: SigenergyCoordinator) -> Any:
+        before = sim.requests
+        try:
+            return await original(self)
+        finally:
+            first.setdefault(self.group, sim.requests - before)
+
+    with patch.object(SigenergyCoordinator, "_async_update_data", counted):
+        yield
+
+
 def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Create every entity the plant can have, enabled, before setup (as a user would)."""
     registry = er.async_get(hass)
@@ -186,11 +231,22 @@ def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def run_scenario(
-    hass: HomeAssistant, name: str, inverters: int, *, everything: bool, share: bool
+    hass: HomeAssistant,
+    name: str,
+    inverters: int,
+    *,
+    everything: bool,
+    share: bool,
+    firmware: str = "v2.9",
 ) -> Result:
     """Set up the integration against a fresh plant and measure it."""
     sim = ThreadedSimulator(
-        inverters=inverters, latency=LATENCY, auto_advance=False, start_time=START, seed=inverters
+        inverters=inverters,
+        latency=LATENCY,
+        auto_advance=False,
+        start_time=START,
+        seed=inverters,
+        firmware=firmware,
     )
     try:
         plant = await identify(sim.sim.host, sim.sim.port)
@@ -200,7 +256,7 @@ async def run_scenario(
         entry.add_to_hass(hass)
         if everything:
             enable_everything(hass, entry)
-        result = Result(name=name, inverters=inverters, entities=0)
+        result = Result(name=name, inverters=inverters, entities=0, firmware=firmware)
         patches = (
             []
             if share
@@ -234,8 +290,9 @@ async def _measure(
     tracemalloc.start(25)
     before = tracemalloc.take_snapshot()
     requests, started = sim.requests, time.perf_counter()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    with first_refreshes(sim, result.first):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
     result.startup_seconds = time.perf_counter() - started
     result.startup_requests = sim.requests - requests
     gc.collect()
@@ -256,6 +313,7 @@ async def _measure(
         for coordinator in runtime.coordinators.values():
             coordinator.slower = []
     result.bounds = {g: lower_bound(runtime, g) for g in ORDER}
+    result.truth = {g: bound_on_firmware(runtime, g, result.firmware) for g in ORDER}
     result.polls = {g: PollCost() for g in ORDER}
     realtime: list[tuple[float, float, int]] = []
     with virtual_clock(runtime) as advance:
@@ -278,6 +336,10 @@ async def _measure(
     result.realtime_cpu = sum(c for _, c, _ in realtime) / len(realtime)
     result.realtime_requests = round(sum(n for _, _, n in realtime) / len(realtime))
     result.bound_rps = sum(result.bounds[g] / POLL_INTERVALS[g].total_seconds() for g in ORDER)
+    requests = sim.requests
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    result.restart_requests = sim.requests - requests
 
 
 @pytest.fixture(autouse=True)
@@ -316,6 +378,21 @@ async def test_scaling(hass: HomeAssistant, inverters: int, everything: bool) ->
     )
 
 
+@pytest.mark.parametrize("everything", [False, True], ids=["default", "all"])
+@pytest.mark.parametrize("firmware", list(PROFILES))
+async def test_firmware_profiles(hass: HomeAssistant, firmware: str, everything: bool) -> None:
+    """One inverter on each firmware profile: the first poll's cost, the steady one's."""
+    which = "every entity enabled" if everything else "default entities"
+    await run_scenario(
+        hass,
+        f"firmware {firmware}, {which}",
+        1,
+        everything=everything,
+        share=True,
+        firmware=firmware,
+    )
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
@@ -341,6 +418,7 @@ def write_report() -> str:
     for result in RESULTS:
         lines += _scenario(result)
     lines += _scaling()
+    lines += _firmware()
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(OUTPUT) or ".", exist_ok=True)
     with open(OUTPUT, "w", encoding="utf-8") as handle:
@@ -349,7 +427,7 @@ def write_report() -> str:
 
 
 def _scenario(result: Result) -> list[str]:
-    if result.inverters != 1 or "inverters," in result.name:
+    if result.inverters != 1 or "inverters," in result.name or result.name.startswith("firmware"):
         return []
     lines = [
         f"## {result.name}",
@@ -375,7 +453,11 @@ def _scenario(result: Result) -> list[str]:
         "| figure | value |",
         "|---|---|",
         f"| steady state | **{_fmt(result.steady_rps, 3)} requests/s** (bound without sharing: {_fmt(result.bound_rps, 3)}) |",
-        f"| startup | {result.startup_requests} requests, {_fmt(result.startup_seconds)} s to all entities available |",
+        (
+            f"| startup | {result.startup_requests} requests, {_fmt(result.startup_seconds)} s "
+            f"to all entities available (first setup); {result.restart_requests} requests at a "
+            "restart |"
+        ),
         (
             f"| realtime poll wall time (mean) | {_fmt(result.realtime_wall * 1000, 1)} ms for "
             f"{result.realtime_requests} requests "
@@ -417,6 +499,36 @@ def _scaling() -> list[str]:
             f"{r.realtime_requests} req | {_fmt(detail.requests / max(detail.polls, 1), 1)} | "
             f"{_fmt(r.memory_kib, 0)} KiB |"
         )
+    return [*lines, ""]
+
+
+def _firmware() -> list[str]:
+    rows = [r for r in RESULTS if r.name.startswith("firmware")]
+    if not rows:
+        return []
+    lines = [
+        "## Firmware profiles",
+        "",
+        "One inverter against each of the simulator's firmware profiles (`--firmware`, see",
+        "`simulator/firmware.py`): requests of each poll's *first* refresh at setup (where the",
+        "planner meets the registers that firmware refuses and learns them) and of a *steady*",
+        "poll afterwards (mean, min-max), against the *bound* when the planner is told what",
+        "the firmware refuses. Startup counts every request of the first setup; a restart",
+        "seeds its counters and reads no counter twice.",
+        "",
+        ("| firmware | entities | poll | first poll | steady poll | bound | startup | restart |"),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        for n, group in enumerate(ORDER):
+            cost = r.polls[group]
+            steady = cost.requests / max(cost.polls, 1)
+            head = f"{r.firmware} | {r.entities}" if n == 0 else " | "
+            tail = f"{r.startup_requests} | {r.restart_requests}" if n == 0 else " | "
+            lines.append(
+                f"| {head} | {group} | {r.first.get(group, 0)} | {_fmt(steady)} "
+                f"({min(cost.per_poll)}-{max(cost.per_poll)}) | {r.truth[group]} | {tail} |"
+            )
     return [*lines, ""]
 
 

@@ -10,6 +10,7 @@ import signal
 import sys
 from datetime import datetime
 
+from .firmware import PROFILES
 from .model import Scenario
 from .server import PlantSimulator
 
@@ -42,7 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-coils",
         action="store_true",
-        help="no coils/discrete inputs (answer 0x01), like V2.9 firmware",
+        help="no coils/discrete inputs (answer 0x01), as real firmware has none",
+    )
+    parser.add_argument(
+        "--firmware",
+        choices=list(PROFILES),
+        default="v2.9",
+        help="how the firmware answers: "
+        + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values())
+        + " (default v2.9; the others have no coils)",
+    )
+    parser.add_argument(
+        "--phases",
+        type=int,
+        choices=[1, 3],
+        default=3,
+        help="AC phases of the inverters (1: single-phase models, L/N)",
     )
     parser.add_argument(
         "--seed", type=int, default=1, help="seed of the plant's hardware and day curves"
@@ -73,6 +89,8 @@ async def _serve(args: argparse.Namespace) -> None:
         start_time=start,
         seed=args.seed,
         missing_ids="silent" if args.silent_missing_ids else "exception",
+        firmware=args.firmware,
+        phases=args.phases,
     )
     if args.scenario:
         sim.set_scenario(args.scenario)
@@ -85,7 +103,7 @@ async def _serve(args: argparse.Namespace) -> None:
     units = ", ".join(str(u) for u in sim.unit_ids)
     sys.stdout.write(
         f"Sigenergy plant simulator on {sim.host}:{sim.port}, unit ids {units}"
-        f" ({sim.scenario}, speed {sim.speed:g}). Ctrl-C to stop.\n"
+        f" ({sim.scenario}, firmware {sim.firmware.name}, speed {sim.speed:g}). Ctrl-C to stop.\n"
     )
     sys.stdout.flush()
     try:

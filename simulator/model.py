@@ -109,6 +109,9 @@ class Scenario(StrEnum):
     """Grid over-voltage trips one inverter: it stops, running state Fault."""
     BATTERY_FAULT = "battery_fault"
     """Battery equipment fault on one inverter: its ESS stops."""
+    VPP = "vpp"
+    """A virtual power plant dispatches the plant: EMS work mode 6, batteries discharge
+    at full power (what owners on VPP programmes see during an event)."""
 
 
 def pv_strings_for(rated_power: float) -> int:
@@ -130,11 +133,13 @@ class InverterSpec:
     packs: int
     """Battery packs stacked under the inverter (1-6)."""
     serial: str
+    phases: int = PHASES
+    """AC phases: 3 (L1/L2/L3/N), or 1 (L/N) for a single-phase model."""
 
     @property
     def model(self) -> str:
-        """The model type string, e.g. ``SigenStor EC 12.0 TP``."""
-        return f"SigenStor EC {self.rated_power:.1f} TP"
+        """The model type string, e.g. ``SigenStor EC 12.0 TP`` (``SP``: single phase)."""
+        return f"SigenStor EC {self.rated_power:.1f} {'TP' if self.phases == PHASES else 'SP'}"
 
     @property
     def pv_strings(self) -> int:
@@ -275,6 +280,15 @@ class PlantCounters:
     pv_previous_day: float = 0.0
 
 
+def _check_shape(inverters: int, phases: int) -> None:
+    if not 1 <= inverters <= 245:
+        msg = f"a plant has 1-245 inverters, not {inverters}"
+        raise ValueError(msg)
+    if phases not in {1, PHASES}:
+        msg = f"an inverter has 1 or 3 phases, not {phases}"
+        raise ValueError(msg)
+
+
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
@@ -299,6 +313,12 @@ def _split(total: int, shares: tuple[float, float, float]) -> tuple[int, int, in
 
 
 _EVEN = (1 / 3, 1 / 3, 1 / 3)
+_PHASE_A = (1.0, 0.0, 0.0)
+
+
+def _shares(spec: InverterSpec) -> tuple[float, float, float]:
+    """How an inverter's power splits over the phases."""
+    return _EVEN if spec.phases == PHASES else _PHASE_A
 
 
 class _Wave:
@@ -331,15 +351,15 @@ class PlantModel:
         start_time: float,
         tz: tzinfo,
         warm_up: bool = True,
+        phases: int = PHASES,
     ) -> None:
         """Build a plant; with ``warm_up`` it runs from local midnight to ``start_time``.
 
         Warming up makes the daily counters and the battery SOC at the start
-        time the result of the same physics instead of guesses.
+        time the result of the same physics instead of guesses. ``phases`` 1
+        makes every inverter a single-phase model, on phase A.
         """
-        if not 1 <= inverters <= 245:
-            msg = f"a plant has 1-245 inverters, not {inverters}"
-            raise ValueError(msg)
+        _check_shape(inverters, phases)
         self.tz = tz
         self._rng = random.Random(seed)
         rng = self._rng
@@ -359,6 +379,7 @@ class PlantModel:
                 rated_power=rng.choice(RATINGS) if inverters > 1 else 12.0,
                 packs=rng.randint(1, 6) if inverters > 1 else 3,
                 serial=serial,
+                phases=phases,
             )
             self.inverters.append(self._new_inverter(spec, days, start_time))
         self.ac_charger = (
@@ -692,6 +713,12 @@ class PlantModel:
         discharge = min(discharge, max(0.0, (inv.soc - floor) * energy))
         return charge, discharge
 
+    def _vpp_target(self, pv: float, demand: float, *, off_grid: bool) -> float:
+        """The battery target, unless a VPP event asks for all the batteries can give."""
+        if self.scenario is Scenario.VPP and not off_grid:
+            return -math.inf
+        return self._battery_target(pv, demand, off_grid=off_grid)
+
     def _battery_target(self, pv: float, demand: float, *, off_grid: bool) -> float:
         """Total battery power (> 0 charging) the EMS asks for, before limits."""
         surplus = pv - demand
@@ -756,7 +783,7 @@ class PlantModel:
                 values[:] = [v * ratio for v in values]
 
         target = _clamp(
-            self._battery_target(sum(pv), demand, off_grid=off_grid),
+            self._vpp_target(sum(pv), demand, off_grid=off_grid),
             -sum(discharge_max),
             sum(charge_max),
         )
@@ -818,7 +845,7 @@ class PlantModel:
                     strings=strings,
                     ess_w=ess_w,
                     ac_w=ac_w,
-                    phase_w=_split(ac_w, _EVEN),
+                    phase_w=_split(ac_w, _shares(inv.spec)),
                     charge_limit=charge_max[n],
                     discharge_limit=discharge_max[n],
                 )
@@ -838,7 +865,7 @@ class PlantModel:
                     strings=first.strings,
                     ess_w=first.ess_w + supplied,
                     ac_w=first.ac_w - supplied,
-                    phase_w=_split(first.ac_w - supplied, _EVEN),
+                    phase_w=_split(first.ac_w - supplied, _shares(invs[0].spec)),
                     charge_limit=first.charge_limit,
                     discharge_limit=first.discharge_limit,
                 )
@@ -1014,7 +1041,9 @@ class PlantModel:
             "ess_power": f.ess_w / 1000,
             "ess_soc": round(inv.soc, 1),
             "ess_soh": inv.soh,
-            "output_type": int(enums.OutputType.L1_L2_L3_N),
+            "output_type": int(
+                enums.OutputType.L1_L2_L3_N if spec.phases == PHASES else enums.OutputType.L_N
+            ),
             "pack_count": spec.packs,
             "pv_string_count": spec.pv_strings,
             "mppt_count": spec.pv_strings,
@@ -1088,7 +1117,33 @@ class PlantModel:
                 32.0 + inv.temperature_offset + 12.0 * abs(f.ac_w) / 1000 / spec.rated_power, 1
             ),
         }
+        for key in self.absent_channels(spec.unit_id):
+            v[key] = 0.0  # nothing is measured there; firmware profiles say how it reads
         return v
+
+    def absent_channels(self, unit_id: int) -> frozenset[str]:
+        """The channels of an inverter's register map that its hardware lacks.
+
+        PV strings beyond its string count, and on a single-phase model phases
+        B and C and the line voltages.
+        """
+        if self.unit_kind(unit_id) is not DeviceKind.INVERTER:
+            return frozenset()
+        spec = self.inverter(unit_id).spec
+        absent = {
+            f"pv{n}_{q}" for n in range(spec.pv_strings + 1, 37) for q in ("voltage", "current")
+        }
+        if spec.phases != PHASES:
+            absent |= {f"phase_{p}_{q}" for p in "bc" for q in ("voltage", "current")}
+            absent |= {"line_voltage_ab", "line_voltage_bc", "line_voltage_ca"}
+        return frozenset(absent)
+
+    def _ems_work_mode(self, *, remote: bool) -> enums.EmsWorkMode:
+        if remote:
+            return enums.EmsWorkMode.REMOTE_EMS
+        if self.scenario is Scenario.VPP:
+            return enums.EmsWorkMode.VPP_SCHEDULING
+        return enums.EmsWorkMode.MAX_SELF_CONSUMPTION
 
     def _plant_values(self) -> dict[str, Value | None]:
         f = self._flow
@@ -1125,9 +1180,7 @@ class PlantModel:
         v |= {
             "system_time": int(self.time),
             "system_time_zone": int(offset.total_seconds() // 60),
-            "ems_work_mode": int(
-                enums.EmsWorkMode.REMOTE_EMS if remote else enums.EmsWorkMode.MAX_SELF_CONSUMPTION
-            ),
+            "ems_work_mode": int(self._ems_work_mode(remote=remote)),
             "grid_sensor_status": int(enums.GridSensorStatus.CONNECTED),
             "grid_sensor_active_power": f.grid_w / 1000,
             "grid_sensor_reactive_power": sum(f.grid_phase_var) / 1000,

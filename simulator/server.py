@@ -56,6 +56,7 @@ from custom_components.sigenergy_modbus.protocol.registers import (
 )
 
 from . import modbus
+from .firmware import PROFILES, FirmwareProfile
 from .modbus import ExceptionCode
 from .model import PlantModel, Scenario, default_start_time
 from .registermap import encode_register, unit_map
@@ -262,14 +263,21 @@ class PlantSimulator:
         seed: int = 1,
         missing_ids: MissingIds = "exception",
         tz: tzinfo | None = None,
+        firmware: str = "v2.9",
+        phases: int = 3,
     ) -> None:
         """Build the plant; nothing listens until :meth:`start`.
 
         ``start_time`` is epoch seconds or an aware datetime (default: today
         12:00 local). ``tz`` is the plant's time zone (default: the start
         datetime's, else the host's); it decides the time of day of the
-        physics and when daily counters reset.
+        physics and when daily counters reset. ``firmware`` names a profile
+        of :mod:`simulator.firmware` (real-firmware profiles have no coils);
+        ``phases`` 1 makes the inverters single-phase models.
         """
+        if firmware not in PROFILES:
+            msg = f"firmware must be one of {', '.join(PROFILES)}, not {firmware!r}"
+            raise ValueError(msg)
         if missing_ids not in {"exception", "silent"}:
             msg = f"missing_ids must be 'exception' or 'silent', not {missing_ids!r}"
             raise ValueError(msg)
@@ -283,9 +291,21 @@ class PlantSimulator:
         else:
             start = float(start_time)
         self.model = PlantModel(
-            inverters=inverters, ac_charger=ac_charger, seed=seed, start_time=start, tz=self.tz
+            inverters=inverters,
+            ac_charger=ac_charger,
+            seed=seed,
+            start_time=start,
+            tz=self.tz,
+            phases=phases,
         )
-        self.coils_enabled = coils
+        self.firmware: FirmwareProfile = PROFILES[firmware]
+        self._refused = {kind: self.firmware.refuses(kind) for kind in DeviceKind}
+        for unit_id in self.inverter_ids:
+            self.model.set_firmware(unit_id, self.firmware.version)
+        for key in self.firmware.unset:
+            self.model.settings[key] = None
+        self.model.settings.update(self.firmware.settings)
+        self.coils_enabled = coils and self.firmware.coils
         self.speed = speed
         self.auto_advance = auto_advance
         self.missing_ids: MissingIds = missing_ids
@@ -584,7 +604,14 @@ class PlantSimulator:
         forced = self._overrides.get((unit_id, register.key))
         if forced is not None:
             return forced
-        return encode_register(register, self.model.values(unit_id).get(register.key, 0))
+        key = register.key
+        if key in self.firmware.all_ones:
+            return [0xFFFF] * register.count
+        if key in self.model.absent_channels(unit_id):
+            absent = self.firmware.absent_words(key)
+            if absent is not None:
+                return absent
+        return encode_register(register, self.model.values(unit_id).get(key, 0))
 
     def _fault(self, unit_id: int, address: int, count: int) -> ExceptionCode | None:
         """The exception an injected fault answers for this range, if any."""
@@ -602,6 +629,9 @@ class PlantSimulator:
         for unit, target in self.faults.unsupported:
             if unit == unit_id and covers(target):
                 return ExceptionCode.ILLEGAL_ADDRESS
+        refused = self._refused.get(kind) if kind is not None else None
+        if refused and not refused.isdisjoint(range(address, address + count)):
+            return ExceptionCode.ILLEGAL_ADDRESS  # the firmware lacks a register there
         return None
 
     def _bits(self, unit_id: int, func_code: int) -> list[bool] | None:
@@ -629,8 +659,12 @@ class PlantSimulator:
         if (fault := self._fault(unit_id, address, count)) is not None:
             return fault
         owners = unit_map(self._kind(unit_id))
+        end = address + count
+        # Real devices refuse a read that starts or ends inside a multi-register value.
+        if _splits(owners.owner(address), address) or _splits(owners.owner(end - 1), end):
+            return ExceptionCode.ILLEGAL_ADDRESS
         words: list[int] = []
-        position, end = address, address + count
+        position = address
         while position < end:
             owner = owners.owner(position)
             if owner is None or not owner.access.readable:
@@ -715,3 +749,8 @@ class PlantSimulator:
     async def _latency(self) -> None:
         if self.faults.latency > 0:
             await asyncio.sleep(self.faults.latency)
+
+
+def _splits(owner: Register | Reserved | None, boundary: int) -> bool:
+    """Whether a read boundary falls inside a multi-register value (real devices refuse that)."""
+    return isinstance(owner, Register) and owner.address < boundary < owner.end

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
 
 from .binary_sensor import BINARY_SENSORS
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
@@ -21,11 +24,14 @@ from .entity import poll_plan, register_devices
 from .protocol.client import SigenergyClient
 from .protocol.contacts import IoSupport, probe_io
 from .protocol.exceptions import SigenergyDeviceError, SigenergyError
+from .protocol.guard import CounterGuard, counter_specs
 from .protocol.keys import Key
 from .protocol.models import PlantInfo
-from .protocol.registers import PLANT_UNIT_ID, smart_load_registers
-from .protocol.values import POWER_DEADBAND_KW, number
-from .sensor import SENSORS, SMART_LOADS, guarded_counters
+from .protocol.plausibility import Plausibility
+from .protocol.registers import BY_KEY, PLANT_UNIT_ID, smart_load_registers
+from .protocol.values import POWER_DEADBAND_KW, code, number
+from .seed import async_seed_counters
+from .sensor import SENSORS, SMART_LOADS, counters_of, guarded_counters
 from .switch import SWITCHES
 
 if TYPE_CHECKING:
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
     from .entity import SigenergyEntityDescription
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+DRY_CONTACTS_URL = (
+    "https://github.com/sigenergy-ha/sigenergy-homeassistant#dry-contacts-do1--do2-smart-loads"
+)
 DESCRIPTIONS: dict[Platform, Sequence[SigenergyEntityDescription]] = {
     Platform.SENSOR: SENSORS,
     Platform.BINARY_SENSOR: BINARY_SENSORS,
@@ -50,13 +59,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
     )
     try:
+        plant = await _output_types(hass, entry, client, plant)
         features = PlantFeatures(
             io_support=await _probe_io(client, plant),
-            smart_loads=await _smart_loads_in_use(client),
+            smart_loads=await _smart_loads_in_use(client) | _smart_loads_known(hass, entry),
         )
+        _dry_contact_issues(hass, entry, plant, features)
         devices = register_devices(hass, entry, plant)
+        guard = CounterGuard(counter_specs(plant, counters_of(plant, features)))
+        # Before the first poll: its first readings are judged against these.
+        await async_seed_counters(hass, plant, features, guard)
         coordinators = _coordinators(
-            hass, entry, client, plant=plant, features=features, devices=devices
+            hass,
+            entry,
+            client,
+            plant=plant,
+            features=features,
+            devices=devices,
+            guard=guard,
         )
         # Fastest first: what it reads along the way spares the slower ones requests.
         for coordinator in coordinators.values():
@@ -103,6 +123,60 @@ async def _probe_io(client: SigenergyClient, plant: PlantInfo) -> dict[int, IoSu
     return support
 
 
+async def _output_types(
+    hass: HomeAssistant, entry: SigenergyConfigEntry, client: SigenergyClient, plant: PlantInfo
+) -> PlantInfo:
+    """The plant with each inverter's output type (31004), read once for entries made without it.
+
+    Identification reads it; entries made before it did learn it here, once,
+    so that single-phase units lose the entities of phases they do not have.
+    """
+    learned = plant
+    for inverter in plant.inverters:
+        if inverter.output_type is not None:
+            continue
+        try:
+            values = await client.read(inverter.unit_id, [BY_KEY[Key.OUTPUT_TYPE]])
+        except SigenergyError as err:  # silent or refusing: tried again at the next start
+            LOGGER.debug("Inverter %s does not tell its output type: %s", inverter.unit_id, err)
+            continue
+        if (output_type := code(values, Key.OUTPUT_TYPE)) is not None:
+            learned = learned.with_inverter(replace(inverter, output_type=output_type))
+    if learned != plant:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, **learned.as_data()})
+    return learned
+
+
+def _dry_contact_issues(
+    hass: HomeAssistant, entry: SigenergyConfigEntry, plant: PlantInfo, features: PlantFeatures
+) -> None:
+    """Tell the owner, once per inverter, when its firmware exposes no dry contacts.
+
+    A warning the owner may dismiss: the firmware answers that it has no
+    coils, and the issue says how to switch smart loads instead. It goes
+    away when a probe finds them (a firmware that adds them).
+    """
+    for inverter in plant.inverters:
+        support = features.io_support.get(inverter.unit_id)
+        if support is None:
+            continue
+        issue_id = f"no_dry_contacts_{inverter.serial}"
+        if support.dry_contacts:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            continue
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            learn_more_url=DRY_CONTACTS_URL,
+            translation_key="no_dry_contacts",
+            translation_placeholders={"name": entry.title, "unit_id": str(inverter.unit_id)},
+        )
+
+
 async def _smart_loads_in_use(client: SigenergyClient) -> frozenset[int]:
     """The smart loads that have counted energy or draw power (one read of 30098-30193)."""
     loads = {n: smart_load_registers(n) for n in range(1, SMART_LOADS + 1)}
@@ -119,6 +193,18 @@ async def _smart_loads_in_use(client: SigenergyClient) -> frozenset[int]:
     )
 
 
+def _smart_loads_known(hass: HomeAssistant, entry: SigenergyConfigEntry) -> frozenset[int]:
+    """The smart loads that already have an energy sensor: one bad read does not drop them."""
+    registry = er.async_get(hass)
+    suffixes = {f"_plant_smart_load_{n}_energy_total": n for n in range(1, SMART_LOADS + 1)}
+    return frozenset(
+        load
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        for suffix, load in suffixes.items()
+        if e.unique_id.endswith(suffix)
+    )
+
+
 def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
     hass: HomeAssistant,
     entry: SigenergyConfigEntry,
@@ -127,9 +213,14 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
     plant: PlantInfo,
     features: PlantFeatures,
     devices: dict[tuple[str, str], str],
+    guard: CounterGuard[tuple[int, str]],
 ) -> dict[PollGroup, SigenergyCoordinator]:
-    """The four coordinators, fastest first, each knowing the slower ones."""
+    """The four coordinators, fastest first, each knowing the slower ones.
+
+    They share the counters' guard and the plant's plausibility ranges.
+    """
     plan = poll_plan(hass, plant, features, DESCRIPTIONS)
+    plausibility = Plausibility(plant)
     settings = SettingsCoordinator(
         hass,
         entry,
@@ -137,6 +228,8 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         PollGroup.SETTINGS,
         wanted=plan.for_group(PollGroup.SETTINGS),
         counters=guarded_counters(PollGroup.SETTINGS),
+        guard=guard,
+        plausibility=plausibility,
         plant=plant,
         devices=devices,
     )
@@ -147,6 +240,8 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         PollGroup.ENERGY,
         wanted=plan.for_group(PollGroup.ENERGY),
         counters=guarded_counters(PollGroup.ENERGY),
+        guard=guard,
+        plausibility=plausibility,
         slower=(settings,),
     )
     detail = SigenergyCoordinator(
@@ -156,6 +251,8 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         PollGroup.DETAIL,
         wanted=plan.for_group(PollGroup.DETAIL),
         counters=guarded_counters(PollGroup.DETAIL),
+        guard=guard,
+        plausibility=plausibility,
         slower=(energy, settings),
         io_units=features.io_units,
     )
@@ -166,6 +263,8 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         PollGroup.REALTIME,
         wanted=plan.for_group(PollGroup.REALTIME),
         counters=guarded_counters(PollGroup.REALTIME),
+        guard=guard,
+        plausibility=plausibility,
         slower=(detail, energy, settings),
     )
     return {

@@ -11,7 +11,6 @@ into the same requests.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +28,11 @@ from .protocol.exceptions import (
     SigenergyError,
     SigenergyTimeoutError,
 )
-from .protocol.guard import RESETTING_ADDRESSES, CounterGuard
+from .protocol.guard import CounterGuard, Moment
 from .protocol.keys import Key
+from .protocol.plausibility import Finding, FindingKind, Plausibility
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, Register
-from .protocol.values import UnitValues
+from .protocol.values import UnitValues, number
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -53,6 +53,8 @@ FRESH_SHARE = 0.6
 Below 1 so that a poll never takes its own previous reading for a new one."""
 
 FIRMWARE = BY_KEY[Key.FIRMWARE_VERSION]
+PLANT_CLOCK = frozenset({BY_KEY[Key.SYSTEM_TIME], BY_KEY[Key.SYSTEM_TIME_ZONE]})
+"""The plant's clock (30000-30002): its daily counters restart at its local midnight."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +89,8 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         group: PollGroup,
         *,
         wanted: Mapping[int, frozenset[Register]],
+        guard: CounterGuard[tuple[int, str]],
+        plausibility: Plausibility,
         slower: Sequence[SigenergyCoordinator] = (),
         io_units: Mapping[int, IoSupport] | None = None,
         counters: frozenset[Key] = frozenset(),
@@ -96,7 +100,10 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         ``wanted``: the registers it reads, by unit id; ``slower``: the
         coordinators whose registers may ride along in its reads; ``io_units``:
         the inverters whose coils and inputs it reads; ``counters``: the
-        lifetime counters it guards against going backwards.
+        energy counters among its registers, which ``guard`` judges (it reads
+        the plant's clock along with them); ``plausibility``: the physical
+        ranges every value it reads is vetted against. The plant's
+        coordinators share one guard and one plausibility.
         """
         super().__init__(
             hass,
@@ -109,12 +116,18 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.client = client
         self.group = group
         self.wanted: dict[int, frozenset[Register]] = dict(wanted)
+        if counters and self.wanted:
+            self.wanted[PLANT_UNIT_ID] = self.wanted.get(PLANT_UNIT_ID, frozenset()) | PLANT_CLOCK
         self.slower = tuple(slower)
         self.io_units = dict(io_units or {})
         self.counters = counters
-        self.guard = CounterGuard()
+        self.guard = guard
+        self.plausibility = plausibility
+        self.rejected: dict[tuple[int, str], int] = {}
+        """Counter readings the guard did not publish, by unit id and key (diagnostics)."""
         self.last_error: str | None = None
-        self._guard_notes: set[tuple[int, str]] = set()
+        self._notes: set[tuple[int, str]] = set()
+        self._held: set[tuple[int, str]] = set()
         self._silent_units: set[int] = set()
 
     async def _async_update_data(self) -> PlantData:
@@ -146,7 +159,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         if failed and not values and not bits:
             raise next(iter(failed.values()))
         self._note_silent_units(failed)
-        self._apply_guard(values)
+        await self._vet(values)
         return {
             unit: UnitValues(
                 values.get(unit),
@@ -212,31 +225,104 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             self._silent_units.discard(unit_id)
             LOGGER.info("Unit %s answers the %s poll again", unit_id, self.group)
 
-    def _apply_guard(self, data: dict[int, dict[str, Value | None]]) -> None:
-        """Replace each guarded counter's reading by what the guard lets through."""
-        now = time.monotonic()
+    async def _vet(self, data: dict[int, dict[str, Value | None]]) -> None:
+        """Publish only plausible values: physical ranges first, then the counters' history.
+
+        A counter the guard sees for the first time (nothing seeded, nothing
+        read before) is read once more at once: its first reading is
+        published only when the second agrees with it.
+        """
+        moment = self._moment(data)
+        again: dict[int, list[Register]] = {}
         for unit_id, values in data.items():
-            for key in self.counters & values.keys():
-                raw = values[key]
-                reading = (
-                    float(raw)
-                    if isinstance(raw, int | float) and not isinstance(raw, bool)
-                    else None
+            data[unit_id] = self._judge(unit_id, values, moment, again)
+        for unit_id, registers in again.items():
+            try:
+                second = await self.client.read(unit_id, registers)
+            except SigenergyError as err:
+                LOGGER.debug("Unit %s: no second reading of its counters: %s", unit_id, err)
+                continue
+            judged = self._judge(unit_id, second, moment, {})
+            data[unit_id].update({k: v for k, v in judged.items() if v is not None})
+
+    def _moment(self, data: Mapping[int, Mapping[str, Value | None]]) -> Moment:
+        """Now, and the plant's local time by its own clock (Home Assistant's if it has none).
+
+        The plant's clock even when it is wrong: the plant restarts its daily
+        counters at its own midnight, whatever the time really is.
+        """
+        now = dt_util.utcnow().timestamp()
+        plant = data.get(PLANT_UNIT_ID, {})
+        system_time = number(plant, Key.SYSTEM_TIME)
+        zone = number(plant, Key.SYSTEM_TIME_ZONE)
+        if system_time is None:
+            system_time = now
+        if zone is None:
+            offset = dt_util.now().utcoffset()
+            zone = offset.total_seconds() / 60 if offset is not None else 0.0
+        return Moment(now=now, local=system_time + zone * 60)
+
+    def _judge(
+        self,
+        unit_id: int,
+        values: Mapping[str, Value | None],
+        moment: Moment,
+        again: dict[int, list[Register]],
+    ) -> dict[str, Value | None]:
+        """One unit's values as they may be published; counters read first go to ``again``."""
+        vetted, findings = self.plausibility.vet(unit_id, values)
+        problems: dict[str, Finding | str] = {f.key: f for f in findings}
+        for key in sorted(self.counters & vetted.keys()):
+            verdict = self.guard.check((unit_id, key), number(vetted, Key(key)), moment)
+            vetted[key] = verdict.value
+            if verdict.provisional:
+                again.setdefault(unit_id, []).append(BY_KEY[key])
+            elif verdict.held:
+                self._note_held(unit_id, key, verdict.reason)
+            elif verdict.value is None and verdict.reason != "no reading" and key not in problems:
+                problems[key] = str(verdict.reason)
+                self.rejected[unit_id, key] = self.rejected.get((unit_id, key), 0) + 1
+            if not verdict.held:
+                self._held.discard((unit_id, key))
+        self._note(unit_id, vetted, problems)
+        return vetted
+
+    def _note(
+        self,
+        unit_id: int,
+        vetted: Mapping[str, Value | None],
+        problems: Mapping[str, Finding | str],
+    ) -> None:
+        """Log a value once when it stops being plausible, and once when it is again."""
+        for key, problem in problems.items():
+            note = (unit_id, key)
+            if note in self._notes:
+                continue
+            self._notes.add(note)
+            if isinstance(problem, Finding) and problem.kind is not FindingKind.RANGE:
+                LOGGER.warning(
+                    "%s of unit %s is shown as unknown: %s", key, unit_id, problem.reason
                 )
-                verdict = self.guard.check(
-                    (unit_id, key),
-                    reading,
-                    now,
-                    resettable=BY_KEY[key].address in RESETTING_ADDRESSES,
-                )
-                values[key] = verdict.value
-                note = (unit_id, key)
-                if verdict.reason and verdict.value is None and note not in self._guard_notes:
-                    self._guard_notes.add(note)
-                    LOGGER.warning("Ignoring %s of unit %s: %s", key, unit_id, verdict.reason)
-                elif verdict.value is not None and note in self._guard_notes:
-                    self._guard_notes.discard(note)
-                    LOGGER.info("%s of unit %s is plausible again", key, unit_id)
+            else:
+                reason = problem.reason if isinstance(problem, Finding) else problem
+                LOGGER.warning("Ignoring %s of unit %s: %s", key, unit_id, reason)
+        for note in [n for n in self._notes if n[0] == unit_id]:
+            key = note[1]
+            if key not in problems and vetted.get(key) is not None:
+                self._notes.discard(note)
+                LOGGER.info("%s of unit %s is plausible again", key, unit_id)
+
+    def _note_held(self, unit_id: int, key: str, reason: str | None) -> None:
+        """Say once, quietly, that a counter came back slightly lower and is held."""
+        if (unit_id, key) not in self._held:
+            self._held.add((unit_id, key))
+            LOGGER.info(
+                "%s of unit %s %s (as after a power cut); keeping the last value until it "
+                "counts past it",
+                key,
+                unit_id,
+                reason,
+            )
 
     def set_coil(self, unit_id: int, index: int, state: bool) -> None:  # noqa: FBT001
         """Publish a coil state confirmed by a write's read-back, without polling."""
@@ -335,9 +421,14 @@ class SettingsCoordinator(SigenergyCoordinator):
             self.config_entry, data={**self.config_entry.data, **self.plant.as_data()}
         )
         self.client.forget(unit_id)
-        device_id = self.devices.get((DOMAIN, inverter.serial))
-        if device_id is not None:
-            dr.async_get(self.hass).async_update_device(device_id, sw_version=new)
+        # The inverter's device, and the plant's, which shows its first inverter's.
+        identifiers = [(DOMAIN, inverter.serial)]
+        if self.plant.inverters and self.plant.inverters[0].unit_id == unit_id:
+            identifiers.append((DOMAIN, f"{self.plant.serial}_plant"))
+        registry = dr.async_get(self.hass)
+        for identifier in identifiers:
+            if (device_id := self.devices.get(identifier)) is not None:
+                registry.async_update_device(device_id, sw_version=new)
 
 
 @dataclass(frozen=True, kw_only=True)

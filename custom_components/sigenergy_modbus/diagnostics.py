@@ -19,7 +19,13 @@ TO_REDACT = {CONF_HOST, "serial", "serial_number", "unique_id", "macaddress", "m
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SigenergyConfigEntry
 ) -> dict[str, Any]:
-    """Entry, register plan, unsupported registers, firmware and last errors."""
+    """Entry, register plan, unsupported registers, firmware, last errors, values refused.
+
+    ``implausible_values`` counts, by unit and register, the readings outside
+    their physical range and the codes outside their table;
+    ``counter_readings_rejected`` the energy counter readings the guard did
+    not publish.
+    """
     runtime = entry.runtime_data
     client = runtime.client
     planner = client.planner
@@ -39,6 +45,11 @@ async def async_get_config_entry_diagnostics(
             },
         }
     units = {u for c in runtime.coordinators.values() for u in c.wanted}
+    plausibility = next(iter(runtime.coordinators.values())).plausibility
+    rejected: dict[int, dict[str, int]] = {}
+    for coordinator in runtime.coordinators.values():
+        for (unit, key), count in sorted(coordinator.rejected.items()):
+            rejected.setdefault(unit, {})[key] = count
     return {
         "entry": async_redact_data(
             {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
@@ -51,5 +62,7 @@ async def async_get_config_entry_diagnostics(
         "unsupported_registers": {
             unit: sorted(planner.unsupported(unit)) for unit in sorted(units)
         },
+        "implausible_values": plausibility.counts(),
+        "counter_readings_rejected": rejected,
         "client": asdict(client.stats),
     }

@@ -91,9 +91,17 @@ ALARMS: tuple[tuple[DeviceRole, int, Key], ...] = (
 
 
 def active_alarms(values: UnitValues, key: Key) -> list[str] | None:
-    """The names of the alarms set in an alarm register, or None when there is no reading."""
+    """The names of the alarms set in an alarm register, or None when they are not known.
+
+    None when there is no reading, and when bits the protocol's table does
+    not define are set: the register then holds something the integration
+    cannot read (the coordinator logs it once), and no alarm is invented.
+    """
     raw = values.code(key)
-    return None if raw is None else ALARM_TABLES[key].active(raw)
+    if raw is None:
+        return None
+    table = ALARM_TABLES[key]
+    return None if table.undefined(raw) else table.active(raw)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
 from homeassistant.const import (
@@ -39,6 +41,7 @@ from .entity import (
     SigenergyEntityDescription,
     active_alarms,
     targets,
+    unit_id_of,
 )
 from .protocol import indicators as ind
 from .protocol.enums import (
@@ -60,8 +63,9 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .coordinator import SigenergyConfigEntry
-    from .protocol.models import InverterInfo
+    from .coordinator import PlantFeatures, SigenergyConfigEntry
+    from .entity import Unit
+    from .protocol.models import InverterInfo, PlantInfo
 
 PARALLEL_UPDATES = 0
 
@@ -149,15 +153,29 @@ PLANT_PHASES = (
     ("c", Key.GRID_SENSOR_PHASE_C_ACTIVE_POWER, Key.PLANT_PHASE_C_ACTIVE_POWER),
 )
 INVERTER_PHASES = (
-    ("a", Key.PHASE_A_VOLTAGE, Key.PHASE_A_CURRENT),
-    ("b", Key.PHASE_B_VOLTAGE, Key.PHASE_B_CURRENT),
-    ("c", Key.PHASE_C_VOLTAGE, Key.PHASE_C_CURRENT),
+    ("a", Key.PHASE_A_VOLTAGE, Key.PHASE_A_CURRENT, 1),
+    ("b", Key.PHASE_B_VOLTAGE, Key.PHASE_B_CURRENT, 2),
+    ("c", Key.PHASE_C_VOLTAGE, Key.PHASE_C_CURRENT, 3),
 )
+"""Each phase: its voltage and current, and the phases an inverter needs to have it."""
 LINE_VOLTAGES = (
-    ("ab", Key.LINE_VOLTAGE_AB),
-    ("bc", Key.LINE_VOLTAGE_BC),
-    ("ca", Key.LINE_VOLTAGE_CA),
+    ("ab", Key.LINE_VOLTAGE_AB, 2),
+    ("bc", Key.LINE_VOLTAGE_BC, 3),
+    ("ca", Key.LINE_VOLTAGE_CA, 3),
 )
+
+
+def _has_phases(needed: int) -> Callable[[InverterInfo], bool]:
+    """Whether an inverter has this many AC phases (by its output type, 31004).
+
+    A single-phase unit reports its absent phases as all ones or -1, which
+    are no values; an inverter whose output type was not read has them all.
+    """
+
+    def exists(inverter: InverterInfo) -> bool:
+        return inverter.phases is None or inverter.phases >= needed
+
+    return exists
 
 
 PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
@@ -690,6 +708,7 @@ INVERTER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
             key=f"phase_{phase}_voltage",
             translation_key=f"phase_{phase}_voltage",
             role=DeviceRole.INVERTER,
+            exists_fn=_has_phases(needed),
             registers=(volts,),
             device_class=SensorDeviceClass.VOLTAGE,
             state_class=SensorStateClass.MEASUREMENT,
@@ -697,13 +716,14 @@ INVERTER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
             suggested_display_precision=1,
             entity_registry_enabled_default=False,
         )
-        for phase, volts, _amps in INVERTER_PHASES
+        for phase, volts, _amps, needed in INVERTER_PHASES
     ),
     *(
         SigenergySensorEntityDescription(
             key=f"phase_{phase}_current",
             translation_key=f"phase_{phase}_current",
             role=DeviceRole.INVERTER,
+            exists_fn=_has_phases(needed),
             registers=(amps,),
             device_class=SensorDeviceClass.CURRENT,
             state_class=SensorStateClass.MEASUREMENT,
@@ -711,13 +731,14 @@ INVERTER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
             suggested_display_precision=2,
             entity_registry_enabled_default=False,
         )
-        for phase, _volts, amps in INVERTER_PHASES
+        for phase, _volts, amps, needed in INVERTER_PHASES
     ),
     *(
         SigenergySensorEntityDescription(
             key=f"line_voltage_{line}",
             translation_key=f"line_voltage_{line}",
             role=DeviceRole.INVERTER,
+            exists_fn=_has_phases(needed),
             registers=(volts,),
             device_class=SensorDeviceClass.VOLTAGE,
             state_class=SensorStateClass.MEASUREMENT,
@@ -725,7 +746,7 @@ INVERTER_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
             suggested_display_precision=1,
             entity_registry_enabled_default=False,
         )
-        for line, volts in LINE_VOLTAGES
+        for line, volts, needed in LINE_VOLTAGES
     ),
 )
 
@@ -1151,10 +1172,23 @@ SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
 
 
 def guarded_counters(group: PollGroup) -> frozenset[Key]:
-    """The lifetime counters a coordinator guards: those of the sensors it reads."""
-    return frozenset(
-        d.registers[0] for d in SENSORS if d.counter is Counter.LIFETIME and d.group is group
-    )
+    """The energy counters a coordinator guards: those of the sensors it reads."""
+    return frozenset(d.registers[0] for d in SENSORS if d.counter is not None and d.group is group)
+
+
+def counter_targets(
+    plant: PlantInfo, features: PlantFeatures
+) -> list[tuple[SigenergySensorEntityDescription, Unit]]:
+    """Every energy counter sensor the plant has, with its unit."""
+    return [(d, unit) for d, unit in targets(plant, features, SENSORS) if d.counter is not None]
+
+
+def counters_of(plant: PlantInfo, features: PlantFeatures) -> list[tuple[int, str, bool]]:
+    """Every energy counter the plant has: (unit id, register key, whether it is daily)."""
+    return [
+        (unit_id_of(unit), str(d.registers[0]), d.counter is Counter.DAILY)
+        for d, unit in counter_targets(plant, features)
+    ]
 
 
 async def async_setup_entry(
@@ -1165,7 +1199,9 @@ async def async_setup_entry(
     """Add a sensor for each description every unit of the plant has."""
     runtime = entry.runtime_data
     async_add_entities(
-        SigenergySensorEntity(runtime, description, unit)
+        (SigenergyCounterEntity if description.counter else SigenergySensorEntity)(
+            runtime, description, unit
+        )
         for description, unit in targets(runtime.plant, runtime.features, SENSORS)
     )
 
@@ -1182,3 +1218,33 @@ class SigenergySensorEntity(SigenergyEntity, SensorEntity):
         if description.value_fn is not None:
             return description.value_fn(self.values)
         return self.values.number(description.registers[0])
+
+
+@dataclass
+class CounterStoredData(SensorExtraStoredData):
+    """What a counter keeps across restarts: the last value its guard let through, and when."""
+
+    good_at: float | None = None
+    """When that value was read, epoch seconds."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form: the sensor's, and the time."""
+        return {**super().as_dict(), "good_at": self.good_at}
+
+
+class SigenergyCounterEntity(SigenergySensorEntity, RestoreSensor):
+    """An energy counter: Home Assistant keeps its last good value for the next start.
+
+    The stored value is the guard's, not the state: a counter whose last
+    reading was refused (unavailable) still stores the value the owner's
+    statistics hold, and the next start judges its first reading against it.
+    """
+
+    @property
+    def extra_restore_state_data(self) -> CounterStoredData:
+        """The guard's last good value of this counter."""
+        key = (self.unit_id, self.entity_description.registers[0])
+        guard = self.coordinator.guard
+        return CounterStoredData(
+            guard.last(key), self.native_unit_of_measurement, guard.last_at(key)
+        )

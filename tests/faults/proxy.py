@@ -17,6 +17,9 @@ protocol id, length, unit id) and treated according to :attr:`FaultProxy.mode`:
   but its PDU is replaced by bytes that are no Modbus function.
 
 ``silent_units`` swallows the responses of some unit ids in any mode.
+``patch`` replaces the words of a register in every read response that
+covers it, in any mode: corruption on the wire (a flipped byte, a counter
+read as 0 after a reconnect) that the device never sent.
 :meth:`refuse` closes the listening socket (connection refused) and, by
 default, every open connection; :meth:`accept` listens again on the same port.
 """
@@ -33,6 +36,8 @@ type Mode = Literal["pass", "reset_mid_response", "stall", "truncate", "wrong_ti
 
 _MBAP = 7
 """Bytes of the Modbus TCP header: tid (2), protocol (2), length (2), unit (1)."""
+_READS = frozenset({0x03, 0x04})
+_READ_CODES = frozenset({b"\x03", b"\x04"})
 
 
 class FaultProxy:
@@ -48,6 +53,8 @@ class FaultProxy:
         """Bytes of a response forwarded before a reset or a truncation."""
         self.tid_offset = 0x1111
         self.silent_units: set[int] = set()
+        self.patches: dict[tuple[int, int], int] = {}
+        """Words replaced in read responses, by (unit id, address)."""
         self.connections = 0
         """Connections accepted since the start."""
         self.responses = 0
@@ -96,6 +103,15 @@ class FaultProxy:
         """Client connections open right now."""
         return len(self._links)
 
+    def patch(self, unit_id: int, address: int, words: list[int]) -> None:
+        """Make every read response covering ``address`` carry ``words`` there."""
+        for offset, word in enumerate(words):
+            self.patches[unit_id, address + offset] = word
+
+    def unpatch(self) -> None:
+        """Forward read responses unchanged again."""
+        self.patches.clear()
+
     def set_mode(self, mode: Mode, *, cut_bytes: int | None = None) -> None:
         """Switch the fault mode; ``pass`` ends every fault."""
         self.mode = mode
@@ -141,6 +157,8 @@ class _Link:
         self.reader, self.writer = reader, writer
         self.up_reader, self.up_writer = up_reader, up_writer
         self.tasks: list[asyncio.Task[None]] = []
+        self.reads: dict[int, tuple[int, int]] = {}
+        """Register reads in flight: (address, count) by transaction id."""
 
     async def run(self) -> None:
         self.tasks = [
@@ -159,11 +177,40 @@ class _Link:
 
     async def _requests(self) -> None:
         """Client to upstream: requests pass, unless the peer plays dead."""
+        buffer = b""
         while data := await self.reader.read(4096):
             if self.proxy.mode == "stall":
                 continue
+            buffer = self._note_reads(buffer + data)
             self.up_writer.write(data)
             await self.up_writer.drain()
+
+    def _note_reads(self, buffer: bytes) -> bytes:
+        """Remember what each register read asks for; return the incomplete rest."""
+        while len(buffer) >= _MBAP - 1:
+            size = 6 + int.from_bytes(buffer[4:6], "big")
+            if len(buffer) < size:
+                break
+            frame, buffer = buffer[:size], buffer[size:]
+            if len(frame) >= _MBAP + 5 and frame[_MBAP] in _READS:
+                address, count = struct.unpack(">HH", frame[_MBAP + 1 : _MBAP + 5])
+                self.reads[int.from_bytes(frame[:2], "big")] = (address, count)
+        return buffer
+
+    def _patched(self, frame: bytes) -> bytes:
+        """A read response with the proxy's patches applied."""
+        read = self.reads.pop(int.from_bytes(frame[:2], "big"), None)
+        patches = self.proxy.patches
+        if read is None or not patches or frame[_MBAP : _MBAP + 1] not in _READ_CODES:
+            return frame
+        address, count = read
+        if len(frame) != _MBAP + 2 + 2 * count:
+            return frame
+        unit = frame[6]
+        words = list(struct.unpack(f">{count}H", frame[_MBAP + 2 : _MBAP + 2 + 2 * count]))
+        for offset in range(count):
+            words[offset] = patches.get((unit, address + offset), words[offset])
+        return frame[: _MBAP + 2] + struct.pack(f">{count}H", *words)
 
     async def _responses(self) -> None:
         """Upstream to client, frame by frame, through the fault mode."""
@@ -194,6 +241,7 @@ class _Link:
         if mode == "truncate":
             self.writer.write(frame[: proxy.cut_bytes])
             return True
+        frame = self._patched(frame)
         if mode == "garbage":
             frame = frame[:_MBAP] + bytes([0x5A] * (len(frame) - _MBAP))
         if mode == "wrong_tid":

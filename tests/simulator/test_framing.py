@@ -126,7 +126,7 @@ async def test_frames_of_one_segment_are_served_in_order(sim: PlantSimulator, wi
         (1, 1, bytes.fromhex("04 04 0000 2EE0")),
         (2, 9, bytes.fromhex("84 0B")),
         (3, 247, bytes.fromhex("AB 01")),
-        (4, 1, bytes.fromhex("03 02 2EE0")),
+        (4, 1, bytes.fromhex("83 02")),  # it starts inside 30540-30541: refused
         (5, 247, bytes.fromhex("06 9C70 00C8")),
     ]
     await wire.send(frames[0][4:])

@@ -12,9 +12,9 @@ start; the result is stored):
    inverter (model, serial, firmware and ratings, 30500-30553). An id that
    answers exception 0x02 to the
    inverter block is probed once for an AC charger (32000-32010).
-   An inverter then gets two more requests: its pack, PV string and MPPT
-   counts (31024-31026), and its DC charger rating (31523), which tells
-   whether a DC charger module is installed.
+   An inverter then gets two more requests: its output type, pack, PV
+   string and MPPT counts (31004-31026), and its DC charger rating (31523),
+   which tells whether a DC charger module is installed.
 3. Inverters are deduplicated by serial (a device answering on two ids is
    one device: the lowest id is kept).
 
@@ -77,7 +77,10 @@ INVERTER_IDENTITY = tuple(
         Key.ESS_RATED_DISCHARGE_POWER,
     )
 )
-INVERTER_COUNTS = tuple(BY_KEY[k] for k in (Key.PACK_COUNT, Key.PV_STRING_COUNT, Key.MPPT_COUNT))
+INVERTER_COUNTS = tuple(
+    BY_KEY[k] for k in (Key.OUTPUT_TYPE, Key.PACK_COUNT, Key.PV_STRING_COUNT, Key.MPPT_COUNT)
+)
+"""The inverter's topology: output type (31004) to MPPT count (31026), one request."""
 DC_CHARGER_RATING = (BY_KEY[Key.DC_CHARGER_RATED_CHARGING_POWER],)
 AC_CHARGER_IDENTITY = tuple(
     BY_KEY[k] for k in (Key.AC_CHARGER_SYSTEM_STATE, Key.AC_CHARGER_RATED_POWER)
@@ -148,6 +151,7 @@ async def probe_inverter(
         pack_count=_count(counts, Key.PACK_COUNT),
         pv_string_count=_count(counts, Key.PV_STRING_COUNT),
         mppt_count=_count(counts, Key.MPPT_COUNT),
+        output_type=code(counts, Key.OUTPUT_TYPE),
         dc_charger=bool(number(dc_charger, Key.DC_CHARGER_RATED_CHARGING_POWER)),
     )
 

@@ -40,12 +40,18 @@ class RunningState(_ParsableEnum):
 
 
 class EmsWorkMode(_ParsableEnum):
-    """Plant EMS work mode, register 30003."""
+    """Plant EMS work mode, register 30003.
+
+    6 is not in the protocol: plants send it while a virtual power plant
+    dispatches them (owners on two VPP programmes report it; the mySigen app
+    shows "VPP Scheduling").
+    """
 
     MAX_SELF_CONSUMPTION = 0
     AI_MODE = 1
     TOU = 2
     FULL_FEED_IN = 5
+    VPP_SCHEDULING = 6
     REMOTE_EMS = 7
     CUSTOM = 9
 
@@ -140,6 +146,10 @@ class AlarmTable:
             for bit in range(16)
             if value >> bit & 1
         ]
+
+    def undefined(self, value: int) -> list[int]:
+        """The bits set in a register value that the protocol does not define."""
+        return [bit for bit in range(16) if value >> bit & 1 and bit not in self.bits]
 
 
 PCS_ALARM_1 = AlarmTable(
@@ -314,3 +324,18 @@ ALARM_TABLES: Mapping[str, AlarmTable] = MappingProxyType(
     }
 )
 """The bit table behind each alarm register, by register key."""
+
+CODE_TABLES: Mapping[str, type[_ParsableEnum]] = MappingProxyType(
+    {
+        "ems_work_mode": EmsWorkMode,
+        "grid_sensor_status": GridSensorStatus,
+        "grid_status": GridStatus,
+        "plant_running_state": RunningState,
+        "running_state": RunningState,
+        "remote_ems_control_mode": RemoteEmsControlMode,
+        "output_type": OutputType,
+        "ac_charger_system_state": AcChargerState,
+        "dc_charger_running_state": DcChargerState,
+    }
+)
+"""The table behind each coded register, by register key."""

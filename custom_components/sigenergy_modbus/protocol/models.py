@@ -20,6 +20,10 @@ AC_CHARGERS = "ac_chargers"
 MAX_ACTIVE_POWER = "max_active_power"
 
 
+_PHASES = {0: 1, 1: 3, 2: 3, 3: 2}
+"""Phases by output type (31004)."""
+
+
 def _from_dict[T](cls: type[T], data: Mapping[str, Any]) -> T:
     """Build a dataclass from its stored form; unknown keys are ignored, missing ones default."""
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
@@ -41,8 +45,15 @@ class InverterInfo:
     pack_count: int = 0
     pv_string_count: int = 0
     mppt_count: int = 0
+    output_type: int | None = None
+    """Output type (31004): 0 L/N, 1 L1/L2/L3, 2 L1/L2/L3/N, 3 L1/L2/N (None: not read)."""
     dc_charger: bool = False
     """A DC charger module reports a rated charging power (31523)."""
+
+    @property
+    def phases(self) -> int | None:
+        """The AC phases the inverter has (output type 31004), or None when unknown."""
+        return _PHASES.get(self.output_type) if self.output_type is not None else None
 
     @property
     def has_battery(self) -> bool:
