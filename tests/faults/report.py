@@ -39,7 +39,7 @@ HEADER = """\
 # Reliability: the fault matrix
 
 Written by `tests/faults/test_fault_matrix.py` when run with `RELIABILITY_REPORT=1`
-(`RELIABILITY_REPORT=1 .venv/bin/python -m pytest tests/faults`); a normal test run
+(`RELIABILITY_REPORT=1 .venvs/current/bin/python -m pytest tests/faults`); a normal test run
 checks the same things without writing this file. Do not edit by hand: run it again.
 
 - Date: {date}

@@ -22,7 +22,7 @@ def _generator():  # type: ignore[no-untyped-def]
 
 
 def test_entity_tables_are_current() -> None:
-    """Run `.venv/bin/python scripts/readme_entities.py` when this fails."""
+    """Run `.venvs/current/bin/python scripts/readme_entities.py` when this fails."""
     generator = _generator()
     assert generator.current() == generator.render()
 
