@@ -100,6 +100,8 @@ class Faults:
       that address (the whole register when it is a register's start address;
       coil and discrete input addresses 0-4 too) answers that exception code
       (an :class:`~simulator.modbus.ExceptionCode` value).
+    * ``once[(unit_id, address)] = code``: the same, for the next request
+      covering that address only (a device busy for a moment).
     * ``unsupported``: ``(unit_id, address)`` pairs the firmware lacks; any
       request covering them answers 0x02.
     * ``stall(seconds)`` / ``stall(None)``: the device hangs, for a time or
@@ -110,6 +112,7 @@ class Faults:
         """Start without faults, with the given latency."""
         self.latency = latency
         self.exceptions: dict[tuple[int, int], int] = {}
+        self.once: dict[tuple[int, int], int] = {}
         self.unsupported: set[tuple[int, int]] = set()
         self._stall_until: float | None = 0.0
         self._wakeup: asyncio.Event | None = None
@@ -147,6 +150,7 @@ class Faults:
     def clear(self) -> None:
         """Remove every injected fault except the latency."""
         self.exceptions.clear()
+        self.once.clear()
         self.unsupported.clear()
         self.clear_stall()
 
@@ -625,6 +629,10 @@ class PlantSimulator:
 
         for (unit, target), code in self.faults.exceptions.items():
             if unit == unit_id and covers(target):
+                return ExceptionCode(code)
+        for (unit, target), code in list(self.faults.once.items()):
+            if unit == unit_id and covers(target):
+                del self.faults.once[unit, target]
                 return ExceptionCode(code)
         for unit, target in self.faults.unsupported:
             if unit == unit_id and covers(target):

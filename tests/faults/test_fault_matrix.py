@@ -624,6 +624,28 @@ async def test_exception_reply_fails_the_poll(
     )
 
 
+async def test_busy_once_in_every_poll(direct: Run, simulator: PlantSimulator) -> None:
+    """Busy (0x06) once at every realtime poll: asked again, and nothing is lost."""
+    client = direct.entry.runtime_data.client
+    retries = client.stats.busy_retries
+    address = BY_KEY["grid_sensor_active_power"].address
+    direct.begin()
+    for _ in range(12):
+        simulator.faults.once[PLANT_UNIT_ID, address] = 0x06
+        await direct.tick()
+    direct.end()
+    assert client.stats.busy_retries - retries >= 12  # each poll asked once more
+    assert simulator.stats.exceptions.get(0x06, 0) >= 12
+    await direct.check_all(failed=set())
+    assert direct.window.connections == 0  # type: ignore[union-attr]
+    direct.measure(
+        7.5,
+        "exception 0x06 (device busy) once at every realtime poll",
+        "nothing: the request is asked once more after 0.3 s, every entity stays available",
+        None,
+    )
+
+
 async def test_exception_0x02_on_one_register(direct: Run, simulator: PlantSimulator) -> None:
     """One register refused with 0x02: that entity alone is unavailable, and it is learned."""
     pv_power = direct.of_key("plant_pv_power")
