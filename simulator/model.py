@@ -64,6 +64,9 @@ AC_CHARGER_VOLTAGE = 230.0
 RATINGS = (5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 17.0, 20.0, 25.0)
 """Rated AC powers (kW) of the SigenStor EC TP models."""
 
+OPEN_CIRCUIT_RATIO = 1.2
+"""A PV string's open-circuit voltage relative to its maximum power point voltage."""
+
 SUNRISE, NOON, SUNSET = 6.0, 12.0, 20.0
 """Local hours of the simulated day."""
 
@@ -916,9 +919,18 @@ class PlantModel:
     def _strings(
         inv: InverterState, pv_kw: float, sun: float
     ) -> tuple[tuple[tuple[float, float], ...], int]:
-        """Voltage and current of each string for a PV power; their V x I sum, W."""
+        """Voltage and current of each string for a PV power; their V x I sum, W.
+
+        Strings that deliver nothing in daylight (the inverter stopped, or
+        curtailed to zero) still show their open-circuit voltage, as a real
+        inverter measures it; at night every string reads 0 V.
+        """
         if pv_kw <= 0.0:
-            return tuple((0.0, 0.0) for _ in inv.string_shares), 0
+            volts = [
+                round(vmpp * OPEN_CIRCUIT_RATIO * (1.0 - 0.04 * sun), 1) if sun > 1e-3 else 0.0
+                for vmpp in inv.string_vmpp
+            ]
+            return tuple((v, 0.0) for v in volts), 0
         strings: list[tuple[float, float]] = []
         total = 0.0
         for share, vmpp in zip(inv.string_shares, inv.string_vmpp, strict=True):
