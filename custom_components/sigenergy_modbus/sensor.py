@@ -124,6 +124,8 @@ def _battery_state(values: UnitValues) -> StateType:
     power = values.number(Key.ESS_POWER)
     if power is None:
         return None
+    if values.code(Key.ALARM_3):
+        return "fault"  # any ESS alarm (30607): the battery's own fault
     if power > POWER_DEADBAND_KW:
         return "charging"
     if power < -POWER_DEADBAND_KW:
@@ -884,10 +886,11 @@ BATTERY_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         translation_key="battery_state",
         role=DeviceRole.BATTERY,
         exists_fn=lambda inverter: inverter.has_battery,
-        registers=(Key.ESS_POWER,),
+        registers=(Key.ESS_POWER, Key.ALARM_3),
+        required=(Key.ESS_POWER,),
         value_fn=_battery_state,
         device_class=SensorDeviceClass.ENUM,
-        options=["charging", "discharging", "idle"],
+        options=["charging", "discharging", "idle", "fault"],
         # The charging binary sensor and the inverter's battery indicator
         # state the same; kept for owners who want one enum.
         entity_registry_enabled_default=False,
