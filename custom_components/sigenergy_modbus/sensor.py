@@ -1217,10 +1217,7 @@ class SigenergySensorEntity(SigenergyEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The sensor's value."""
-        description = self.entity_description
-        if description.value_fn is not None:
-            return description.value_fn(self.values)
-        return self.values.number(description.registers[0])
+        return sensor_value(self.entity_description, self.values)
 
 
 @dataclass
@@ -1251,3 +1248,15 @@ class SigenergyCounterEntity(SigenergySensorEntity, RestoreSensor):
         return CounterStoredData(
             guard.last(key), self.native_unit_of_measurement, guard.last_at(key)
         )
+
+
+def sensor_value(description: SigenergySensorEntityDescription, values: UnitValues) -> StateType:
+    """A sensor's value from its unit's values: its ``value_fn``'s, else its register's number.
+
+    Never a negative zero: a negated or rounded 0.0 would show as "-0.00 kW".
+    """
+    if description.value_fn is not None:
+        value = description.value_fn(values)
+    else:
+        value = values.number(description.registers[0])
+    return 0.0 if isinstance(value, float) and value == 0 else value
