@@ -120,6 +120,16 @@ def _positive(key: Key, sign: int) -> Callable[[UnitValues], StateType]:
     return value_fn
 
 
+def _negated(key: Key) -> Callable[[UnitValues], StateType]:
+    """A signed power the other way round."""
+
+    def value_fn(values: UnitValues) -> StateType:
+        power = values.number(key)
+        return None if power is None else -power
+
+    return value_fn
+
+
 def _battery_state(values: UnitValues) -> StateType:
     power = values.number(Key.ESS_POWER)
     if power is None:
@@ -197,6 +207,20 @@ PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         translation_key="plant_battery_power",
         role=DeviceRole.PLANT,
         registers=(Key.PLANT_ESS_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        # Home Assistant's convention for a battery's power (the Energy
+        # dashboard's "standard" battery power): positive while discharging.
+        # The protocol's, and "Battery power" above, is positive while charging.
+        key="plant_battery_power_discharging_positive",
+        translation_key="plant_battery_power_discharging_positive",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ESS_POWER,),
+        value_fn=_negated(Key.PLANT_ESS_POWER),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
@@ -880,6 +904,22 @@ BATTERY_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        # Home Assistant's convention (positive while discharging), for an
+        # Energy dashboard that has each inverter's battery; the plant's is
+        # enabled by default, these wait to be enabled.
+        key="battery_power_discharging_positive",
+        translation_key="battery_power_discharging_positive",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        value_fn=_negated(Key.ESS_POWER),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
     ),
     SigenergySensorEntityDescription(
         key="battery_state",

@@ -47,10 +47,11 @@ def test_no_description_gives_negative_zero(reading: float) -> None:
 
 
 def test_the_ones_that_did() -> None:
-    """Grid export at zero, a string at 0 V with a hair of negative current."""
+    """Grid export at zero, battery power in Home Assistant's sign, a string at 0 V."""
     by_key = {d.key: d for d in SENSORS}
     cases = {
         "grid_export_power": {"grid_sensor_active_power": 0.0},
+        "plant_battery_power_discharging_positive": {"plant_ess_power": 0.0},
         "pv1_power": {"pv1_voltage": 0.0, "pv1_current": -0.01},
     }
     for key, values in cases.items():
@@ -83,4 +84,5 @@ async def test_no_state_reads_negative_zero(
     states = {s.entity_id: s.state for s in hass.states.async_all("sensor")}
     assert states["sensor.sigenergy_plant_grid_export_power"] == "0.0"
     assert states["sensor.sigenergy_pv_inputs_1_string_1_power"] == "0.0"
+    assert states["sensor.sigenergy_plant_battery_power_discharging_positive"] == "0.0"
     assert [e for e, s in states.items() if NEGATIVE_ZERO.match(s)] == []
