@@ -240,7 +240,8 @@ def start_simulator(loopback_only: None, tmp_path: Path) -> Iterator[Callable[..
         port = free_port() if port is None else port
         name = f"simulator-{port}"
         args = [sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port)]
-        args += ["--latency", "0.005", *extra]
+        # --no-state: each test's plant starts from its seed, never from another run's file.
+        args += ["--latency", "0.005", "--no-state", *extra]
         sim = Simulator("127.0.0.1", port, Process(name, args, tmp_path / f"{name}.log"))
         started.append(sim)
         wait_for(
