@@ -420,11 +420,18 @@ def _http_config(config: Path, port: int) -> str:
 
 
 @pytest.fixture
+def ha_configuration() -> str:
+    """More of configuration.yaml for a test module's Home Assistant (e.g. ``energy:``)."""
+    return ""
+
+
+@pytest.fixture
 def home_assistant(
     loopback_only: None,
     frontend: None,
     tmp_path: Path,
     artifacts: Artifacts,
+    ha_configuration: str,
 ) -> Iterator[HomeAssistant]:
     """Home Assistant with this integration, on a free port, onboarded."""
     port = free_port()
@@ -432,7 +439,7 @@ def home_assistant(
     config.mkdir()
     (config / ".storage").mkdir()
     (config / "configuration.yaml").write_text(
-        CONFIGURATION.format(http=_http_config(config, port))
+        CONFIGURATION.format(http=_http_config(config, port)) + ha_configuration
     )
     (config / ".storage" / "onboarding").write_text(json.dumps(ONBOARDING_STORE))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
