@@ -1,4 +1,10 @@
-"""Command line: serve a simulated SigenStor plant until Ctrl-C or SIGTERM."""
+"""Command line: serve a simulated SigenStor plant until Ctrl-C or SIGTERM.
+
+A demo should tell the truth: by default the plant starts at the local wall
+clock time with its batteries at 60 %, its lifetime counters go on from the
+last run (a state file), and it can be driven while it runs (a control
+interface on the loopback address, ``simulator.control``).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,36 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
+from . import state
+from .control import SCENARIOS, Control
 from .firmware import PROFILES
-from .model import Scenario
 from .server import PlantSimulator
 
-_SCENARIOS = [s.value.replace("_", "-") for s in Scenario if s is not Scenario.NORMAL]
+_SCENARIOS = [s for s in SCENARIOS if s != "normal"]
+DEFAULT_START_SOC = 60.0
+SAVE_EVERY = 60.0
+"""Seconds (real time) between saves of the state file, besides the one at stop."""
+
+
+def _start_soc(text: str) -> float | None:
+    if text == "physics":
+        return None
+    value = float(text)
+    if not 0.0 <= value <= 100.0:
+        msg = "a state of charge is 0-100 (or 'physics')"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
         description="Serve a simulated Sigenergy SigenStor plant over Modbus TCP.",
+        epilog=f"Scenarios: normal, {', '.join(_SCENARIOS)}.",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
@@ -67,8 +90,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--start-time",
         type=datetime.fromisoformat,
-        help="simulated start, ISO 8601 (default: today 12:00)",
+        help="simulated start, ISO 8601 (default: now, the local wall clock)",
     )
+    parser.add_argument(
+        "--start-soc",
+        type=_start_soc,
+        default=DEFAULT_START_SOC,
+        metavar="PERCENT",
+        help="the batteries' state of charge at the start when the plant starts afresh "
+        f"(default {DEFAULT_START_SOC:g}; 'physics': what the seeded day since midnight gives)",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        help="where the plant keeps its lifetime counters across restarts (default: "
+        "$XDG_STATE_HOME/sigenergy-simulator/, else ~/.local/state/, one file a plant)",
+    )
+    parser.add_argument(
+        "--no-state",
+        action="store_true",
+        help="start from the seed and save nothing: counters start over at every start",
+    )
+    parser.add_argument(
+        "--control-port",
+        type=int,
+        help="HTTP/JSON control interface on 127.0.0.1 (default: the Modbus port + 1, "
+        "else a free port; 0: a free port)",
+    )
+    parser.add_argument("--no-control", action="store_true", help="no control interface")
     parser.add_argument(
         "--silent-missing-ids", action="store_true", help="never answer unknown unit ids"
     )
@@ -76,11 +125,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    start: datetime | None = args.start_time
-    if start is not None and start.tzinfo is None:
+def _state_path(args: argparse.Namespace) -> Path | None:
+    if args.no_state:
+        return None
+    if args.state_file is not None:
+        return Path(args.state_file)
+    return state.default_path(seed=args.seed, inverters=args.inverters, ac_charger=args.ac_charger)
+
+
+def _simulator(args: argparse.Namespace, saved: dict[str, object] | None) -> PlantSimulator:
+    start: datetime = args.start_time or datetime.now().astimezone()
+    if start.tzinfo is None:
         start = start.astimezone()
-    sim = PlantSimulator(
+    return PlantSimulator(
         inverters=args.inverters,
         ac_charger=args.ac_charger,
         coils=not args.no_coils,
@@ -91,7 +148,41 @@ async def _serve(args: argparse.Namespace) -> None:
         missing_ids="silent" if args.silent_missing_ids else "exception",
         firmware=args.firmware,
         phases=args.phases,
+        # A plant that goes on from its state file keeps its own state of charge.
+        start_soc=None if saved is not None else args.start_soc,
     )
+
+
+async def _start_control(sim: PlantSimulator, args: argparse.Namespace) -> Control | None:
+    if args.no_control:
+        return None
+    control = Control(sim)
+    if args.control_port is not None:
+        await control.start(args.control_port)
+        return control
+    wanted = sim.port + 1 if args.port else 0
+    try:
+        await control.start(wanted)
+    except OSError:  # taken: any free port, which the start line names
+        await control.start(0)
+    return control
+
+
+def _save(sim: PlantSimulator, path: Path | None) -> None:
+    if path is None:
+        return
+    _ = sim.time  # the plant's clock up to now
+    try:
+        state.save(path, state.snapshot(sim.model))
+    except OSError as err:
+        logging.getLogger(__name__).warning("Cannot save the state file %s: %s", path, err)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    path = _state_path(args)
+    saved = state.load(path) if path is not None else None
+    sim = _simulator(args, saved)
+    restored = None if saved is None else state.restore(sim.model, saved)
     if args.scenario:
         sim.set_scenario(args.scenario)
     stop = asyncio.Event()
@@ -100,16 +191,36 @@ async def _serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     await sim.start(args.host, args.port)
+    control = await _start_control(sim, args)
     units = ", ".join(str(u) for u in sim.unit_ids)
-    sys.stdout.write(
-        f"Sigenergy plant simulator on {sim.host}:{sim.port}, unit ids {units}"
-        f" ({sim.scenario}, firmware {sim.firmware.name}, speed {sim.speed:g}). Ctrl-C to stop.\n"
-    )
+    moment = datetime.fromtimestamp(sim.time, sim.tz).isoformat(timespec="seconds")
+    lines = [
+        (
+            f"Sigenergy plant simulator on {sim.host}:{sim.port}, unit ids {units}"
+            f" ({sim.scenario}, firmware {sim.firmware.name}, speed {sim.speed:g})."
+            " Ctrl-C to stop."
+        ),
+        f"Plant time {moment}, battery {sim.value(247, 'plant_ess_soc')} %.",
+    ]
+    if control is not None:
+        lines.append(f"Control: {control.url} (GET / for the state; POST /input, /scenario, ...)")
+    if path is not None:
+        lines.append(f"State file: {path} ({restored or 'new: the plant starts from its seed'})")
+    sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
+    last_save = time.monotonic()
     try:
-        await stop.wait()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), SAVE_EVERY)
+            if time.monotonic() - last_save >= SAVE_EVERY:
+                _save(sim, path)
+                last_save = time.monotonic()
     finally:
+        if control is not None:
+            await control.stop()
         await sim.stop()
+        _save(sim, path)
         sys.stdout.write("Simulator stopped.\n")
 
 

@@ -34,7 +34,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from custom_components.sigenergy_modbus.protocol import enums
 from custom_components.sigenergy_modbus.protocol.registers import PLANT_UNIT_ID, DeviceKind
@@ -63,6 +63,9 @@ AC_CHARGER_VOLTAGE = 230.0
 
 RATINGS = (5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 17.0, 20.0, 25.0)
 """Rated AC powers (kW) of the SigenStor EC TP models."""
+
+OPEN_CIRCUIT_RATIO = 1.2
+"""A PV string's open-circuit voltage relative to its maximum power point voltage."""
 
 SUNRISE, NOON, SUNSET = 6.0, 12.0, 20.0
 """Local hours of the simulated day."""
@@ -352,15 +355,20 @@ class PlantModel:
         tz: tzinfo,
         warm_up: bool = True,
         phases: int = PHASES,
+        midnight_soc: float | None = None,
     ) -> None:
         """Build a plant; with ``warm_up`` it runs from local midnight to ``start_time``.
 
         Warming up makes the daily counters and the battery SOC at the start
         time the result of the same physics instead of guesses. ``phases`` 1
-        makes every inverter a single-phase model, on phase A.
+        makes every inverter a single-phase model, on phase A. Every battery
+        starts that midnight at ``midnight_soc`` when given, else at a seeded
+        40-70 % (``plant_at_soc`` finds the midnight SOC for an SOC at the start).
         """
         _check_shape(inverters, phases)
         self.tz = tz
+        self.seed = seed
+        self._midnight_soc = midnight_soc
         self._rng = random.Random(seed)
         rng = self._rng
         self.scenario = Scenario.NORMAL
@@ -446,10 +454,11 @@ class PlantModel:
         total = sum(shares)
         pv_total = round(days * spec.pv_capacity * rng.uniform(2.8, 3.6), 2)
         charge_total = round(days * spec.capacity * rng.uniform(0.45, 0.7), 2)
+        soc = rng.uniform(40.0, 70.0)
         return InverterState(
             spec=spec,
             firmware=DEFAULT_FIRMWARE,
-            soc=rng.uniform(40.0, 70.0),
+            soc=soc if self._midnight_soc is None else _clamp(self._midnight_soc, 0.0, 100.0),
             soh=round(rng.uniform(99.0, 99.9), 1),
             pv_total=pv_total,
             charge_total=charge_total,
@@ -916,9 +925,18 @@ class PlantModel:
     def _strings(
         inv: InverterState, pv_kw: float, sun: float
     ) -> tuple[tuple[tuple[float, float], ...], int]:
-        """Voltage and current of each string for a PV power; their V x I sum, W."""
+        """Voltage and current of each string for a PV power; their V x I sum, W.
+
+        Strings that deliver nothing in daylight (the inverter stopped, or
+        curtailed to zero) still show their open-circuit voltage, as a real
+        inverter measures it; at night every string reads 0 V.
+        """
         if pv_kw <= 0.0:
-            return tuple((0.0, 0.0) for _ in inv.string_shares), 0
+            volts = [
+                round(vmpp * OPEN_CIRCUIT_RATIO * (1.0 - 0.04 * sun), 1) if sun > 1e-3 else 0.0
+                for vmpp in inv.string_vmpp
+            ]
+            return tuple((v, 0.0) for v in volts), 0
         strings: list[tuple[float, float]] = []
         total = 0.0
         for share, vmpp in zip(inv.string_shares, inv.string_vmpp, strict=True):
@@ -1341,6 +1359,45 @@ class PlantModel:
         """Change the firmware version an inverter reports."""
         self.inverter(unit_id).firmware = firmware
         self._cache.clear()
+
+
+SOC_TOLERANCE = 0.5
+"""How close (%) the warm-up must end to the state of charge ``plant_at_soc`` asks for."""
+
+
+def plant_soc(model: PlantModel) -> float:
+    """The plant's state of charge, %: the batteries' weighted by their capacity."""
+    capacity = sum(i.spec.capacity for i in model.inverters)
+    return sum(i.soc * i.spec.capacity for i in model.inverters) / capacity
+
+
+def plant_at_soc(soc: float, **kwargs: Any) -> PlantModel:
+    """A plant whose batteries hold ``soc`` % at its start time, by the same physics.
+
+    The batteries' state of charge at midnight is searched (bisection) so that
+    the warm-up, the day's sun and load until the start time, ends at ``soc``:
+    a demo started in the evening does not show a battery pinned at 100 %.
+    Where no midnight state of charge gets there (on a sunny afternoon the sun
+    has filled any battery), the nearest is taken and its batteries are set to
+    ``soc`` at the start time. ``kwargs`` are ``PlantModel``'s.
+    """
+    low, high = 0.0, 100.0
+    best = PlantModel(midnight_soc=low, **kwargs)
+    if plant_soc(best) < soc:
+        for _ in range(12):  # 100 % / 2**12: well under 0.1 % at the start
+            middle = (low + high) / 2
+            model = PlantModel(midnight_soc=middle, **kwargs)
+            if abs(plant_soc(model) - soc) < abs(plant_soc(best) - soc):
+                best = model
+            if plant_soc(model) < soc:
+                low = middle
+            else:
+                high = middle
+    if abs(plant_soc(best) - soc) > SOC_TOLERANCE:
+        for inverter in best.inverters:
+            inverter.soc = _clamp(soc, 0.0, 100.0)
+        best.refresh()
+    return best
 
 
 def default_start_time(tz: tzinfo) -> float:

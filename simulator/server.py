@@ -41,7 +41,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from custom_components.sigenergy_modbus.protocol import codec
 from custom_components.sigenergy_modbus.protocol.exceptions import SigenergyValueError
@@ -58,7 +58,7 @@ from custom_components.sigenergy_modbus.protocol.registers import (
 from . import modbus
 from .firmware import PROFILES, FirmwareProfile
 from .modbus import ExceptionCode
-from .model import PlantModel, Scenario, default_start_time
+from .model import PlantModel, Scenario, default_start_time, plant_at_soc
 from .registermap import encode_register, unit_map
 
 if TYPE_CHECKING:
@@ -269,6 +269,7 @@ class PlantSimulator:
         tz: tzinfo | None = None,
         firmware: str = "v2.9",
         phases: int = 3,
+        start_soc: float | None = None,
     ) -> None:
         """Build the plant; nothing listens until :meth:`start`.
 
@@ -277,7 +278,9 @@ class PlantSimulator:
         datetime's, else the host's); it decides the time of day of the
         physics and when daily counters reset. ``firmware`` names a profile
         of :mod:`simulator.firmware` (real-firmware profiles have no coils);
-        ``phases`` 1 makes the inverters single-phase models.
+        ``phases`` 1 makes the inverters single-phase models. ``start_soc``:
+        the batteries' state of charge at the start (default: what the seeded
+        day gives).
         """
         if firmware not in PROFILES:
             msg = f"firmware must be one of {', '.join(PROFILES)}, not {firmware!r}"
@@ -294,14 +297,15 @@ class PlantSimulator:
             start = default_start_time(self.tz)
         else:
             start = float(start_time)
-        self.model = PlantModel(
-            inverters=inverters,
-            ac_charger=ac_charger,
-            seed=seed,
-            start_time=start,
-            tz=self.tz,
-            phases=phases,
-        )
+        plant: dict[str, Any] = {
+            "inverters": inverters,
+            "ac_charger": ac_charger,
+            "seed": seed,
+            "start_time": start,
+            "tz": self.tz,
+            "phases": phases,
+        }
+        self.model = PlantModel(**plant) if start_soc is None else plant_at_soc(start_soc, **plant)
         self.firmware: FirmwareProfile = PROFILES[firmware]
         self._refused = {kind: self.firmware.refuses(kind) for kind in DeviceKind}
         for unit_id in self.inverter_ids:

@@ -14,6 +14,7 @@ from .binary_sensor import BINARY_SENSORS
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
 from .coordinator import (
     PlantFeatures,
+    PlantLink,
     RealtimeCoordinator,
     SettingsCoordinator,
     SigenergyConfigEntry,
@@ -221,6 +222,7 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
     """
     plan = poll_plan(hass, plant, features, DESCRIPTIONS)
     plausibility = Plausibility(plant)
+    link = PlantLink()  # one outage, one line: shared by the four
     settings = SettingsCoordinator(
         hass,
         entry,
@@ -230,6 +232,7 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         counters=guarded_counters(PollGroup.SETTINGS),
         guard=guard,
         plausibility=plausibility,
+        link=link,
         plant=plant,
         devices=devices,
     )
@@ -242,6 +245,7 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         counters=guarded_counters(PollGroup.ENERGY),
         guard=guard,
         plausibility=plausibility,
+        link=link,
         slower=(settings,),
     )
     detail = SigenergyCoordinator(
@@ -253,6 +257,7 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         counters=guarded_counters(PollGroup.DETAIL),
         guard=guard,
         plausibility=plausibility,
+        link=link,
         slower=(energy, settings),
         io_units=features.io_units,
     )
@@ -265,6 +270,7 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         counters=guarded_counters(PollGroup.REALTIME),
         guard=guard,
         plausibility=plausibility,
+        link=link,
         slower=(detail, energy, settings),
     )
     return {

@@ -111,7 +111,22 @@ BINARY_SENSORS: tuple[SigenergyBinarySensorEntityDescription, ...] = (
         exists_fn=lambda inverter: inverter.has_battery,
         registers=(Key.ESS_POWER,),
         is_on_fn=_flows(Key.ESS_POWER, -1),
-        device_class=BinarySensorDeviceClass.RUNNING,
+        # No device class: Home Assistant has none for discharging, and
+        # "running" would read "Running / Not running". The states are named
+        # by translation, "Discharging / Not discharging", like the charging
+        # sensor's "Charging / Not charging".
+    ),
+    SigenergyBinarySensorEntityDescription(
+        key="battery_fault",
+        translation_key="battery_fault",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ALARM_3,),
+        # The ESS alarm register (30607) is the battery's own: any alarm in
+        # it is a problem of this battery, shown on its device. The inverter's
+        # alarm 3 sensor of the same register names the alarms.
+        is_on_fn=_any_alarm(Key.ALARM_3),
+        device_class=BinarySensorDeviceClass.PROBLEM,
     ),
     *(
         SigenergyBinarySensorEntityDescription(

@@ -11,6 +11,7 @@ into the same requests.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,79 @@ PLANT_CLOCK = frozenset({BY_KEY[Key.SYSTEM_TIME], BY_KEY[Key.SYSTEM_TIME_ZONE]})
 """The plant's clock (30000-30002): its daily counters restart at its local midnight."""
 
 
+class _OneLinePerOutage(logging.Filter):
+    """Leave out the coordinators' own failure and recovery lines.
+
+    Home Assistant's ``DataUpdateCoordinator`` logs "Error fetching ... data"
+    when a poll starts failing and "Fetching ... data recovered" when it
+    works again: with four coordinators an outage would be four lines each
+    way. ``PlantLink`` logs one line for all of them instead. Only these two
+    lines are left out (by their format strings); a traceback of an
+    unexpected error and the debug lines stay.
+    """
+
+    LINES = frozenset({"Error fetching %s data: %s", "Fetching %s data recovered"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.LINES
+
+
+COORDINATOR_LOGGER = LOGGER.getChild("coordinator")
+"""The coordinators' logger (Home Assistant's lines about each poll)."""
+COORDINATOR_LOGGER.addFilter(_OneLinePerOutage())
+
+
+class PlantLink:
+    """Whether the plant can be read: one line when it cannot, one when it can again.
+
+    The four coordinators report each poll's outcome here. The first failure
+    while every poll worked logs a warning; when the last failing poll works
+    again, one info line says so. A poll that succeeds after an outage asks
+    the others that failed to poll again at once, so that their entities come
+    back with it and not at their next interval (up to 5 minutes later).
+    Failures before the plant ever answered (setup) are Home Assistant's to
+    report: it retries the setup and says so itself.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing failing and nothing answered yet."""
+        self._failing: dict[PollGroup, SigenergyCoordinator] = {}
+        self.answered = False
+
+    @property
+    def down(self) -> bool:
+        """Whether any poll is failing now."""
+        return bool(self._failing)
+
+    def failed(self, coordinator: SigenergyCoordinator, err: SigenergyError) -> None:
+        """A poll failed; the first failure of an outage logs one line."""
+        if coordinator.group in self._failing:
+            return
+        if not self._failing and self.answered:
+            LOGGER.warning(
+                "Cannot read the plant (%s poll: %s); its entities are unavailable "
+                "until it answers again",
+                coordinator.group,
+                err,
+            )
+        self._failing[coordinator.group] = coordinator
+
+    def succeeded(self, coordinator: SigenergyCoordinator) -> None:
+        """A poll worked; the end of an outage logs one line."""
+        self.answered = True
+        if self._failing.pop(coordinator.group, None) is None:
+            return
+        if not self._failing:
+            LOGGER.info("The plant answers again")
+            return
+        for other in list(self._failing.values()):
+            coordinator.config_entry.async_create_background_task(
+                coordinator.hass,
+                other.async_request_refresh(),
+                f"{DOMAIN} {other.group} poll after an outage",
+            )
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlantFeatures:
     """What setup found the plant to have beyond its stored identity."""
@@ -94,6 +168,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         slower: Sequence[SigenergyCoordinator] = (),
         io_units: Mapping[int, IoSupport] | None = None,
         counters: frozenset[Key] = frozenset(),
+        link: PlantLink | None = None,
     ) -> None:
         """Prepare a coordinator.
 
@@ -102,12 +177,13 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         the inverters whose coils and inputs it reads; ``counters``: the
         energy counters among its registers, which ``guard`` judges (it reads
         the plant's clock along with them); ``plausibility``: the physical
-        ranges every value it reads is vetted against. The plant's
-        coordinators share one guard and one plausibility.
+        ranges every value it reads is vetted against; ``link``: where it
+        reports each poll's outcome. The plant's coordinators share one guard,
+        one plausibility and one link.
         """
         super().__init__(
             hass,
-            LOGGER,
+            COORDINATOR_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {group}",
             update_interval=POLL_INTERVALS[group],
@@ -123,6 +199,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.counters = counters
         self.guard = guard
         self.plausibility = plausibility
+        self.link = link or PlantLink()
         self.rejected: dict[tuple[int, str], int] = {}
         """Counter readings the guard did not publish, by unit id and key (diagnostics)."""
         self.last_error: str | None = None
@@ -136,6 +213,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         except SigenergyError as err:
             self.last_error = str(err)
             self._on_failure(err)
+            self.link.failed(self, err)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="update_failed",
@@ -143,6 +221,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             ) from err
         self.last_error = None
         self._on_success()
+        self.link.succeeded(self)
         return data
 
     async def _read(self) -> PlantData:

@@ -120,10 +120,22 @@ def _positive(key: Key, sign: int) -> Callable[[UnitValues], StateType]:
     return value_fn
 
 
+def _negated(key: Key) -> Callable[[UnitValues], StateType]:
+    """A signed power the other way round."""
+
+    def value_fn(values: UnitValues) -> StateType:
+        power = values.number(key)
+        return None if power is None else -power
+
+    return value_fn
+
+
 def _battery_state(values: UnitValues) -> StateType:
     power = values.number(Key.ESS_POWER)
     if power is None:
         return None
+    if values.code(Key.ALARM_3):
+        return "fault"  # any ESS alarm (30607): the battery's own fault
     if power > POWER_DEADBAND_KW:
         return "charging"
     if power < -POWER_DEADBAND_KW:
@@ -195,6 +207,20 @@ PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         translation_key="plant_battery_power",
         role=DeviceRole.PLANT,
         registers=(Key.PLANT_ESS_POWER,),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+    ),
+    SigenergySensorEntityDescription(
+        # Home Assistant's convention for a battery's power (the Energy
+        # dashboard's "standard" battery power): positive while discharging.
+        # The protocol's, and "Battery power" above, is positive while charging.
+        key="plant_battery_power_discharging_positive",
+        translation_key="plant_battery_power_discharging_positive",
+        role=DeviceRole.PLANT,
+        registers=(Key.PLANT_ESS_POWER,),
+        value_fn=_negated(Key.PLANT_ESS_POWER),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
@@ -880,14 +906,31 @@ BATTERY_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         suggested_display_precision=2,
     ),
     SigenergySensorEntityDescription(
+        # Home Assistant's convention (positive while discharging), for an
+        # Energy dashboard that has each inverter's battery; the plant's is
+        # enabled by default, these wait to be enabled.
+        key="battery_power_discharging_positive",
+        translation_key="battery_power_discharging_positive",
+        role=DeviceRole.BATTERY,
+        exists_fn=lambda inverter: inverter.has_battery,
+        registers=(Key.ESS_POWER,),
+        value_fn=_negated(Key.ESS_POWER),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+    ),
+    SigenergySensorEntityDescription(
         key="battery_state",
         translation_key="battery_state",
         role=DeviceRole.BATTERY,
         exists_fn=lambda inverter: inverter.has_battery,
-        registers=(Key.ESS_POWER,),
+        registers=(Key.ESS_POWER, Key.ALARM_3),
+        required=(Key.ESS_POWER,),
         value_fn=_battery_state,
         device_class=SensorDeviceClass.ENUM,
-        options=["charging", "discharging", "idle"],
+        options=["charging", "discharging", "idle", "fault"],
         # The charging binary sensor and the inverter's battery indicator
         # state the same; kept for owners who want one enum.
         entity_registry_enabled_default=False,
@@ -1214,10 +1257,7 @@ class SigenergySensorEntity(SigenergyEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The sensor's value."""
-        description = self.entity_description
-        if description.value_fn is not None:
-            return description.value_fn(self.values)
-        return self.values.number(description.registers[0])
+        return sensor_value(self.entity_description, self.values)
 
 
 @dataclass
@@ -1248,3 +1288,15 @@ class SigenergyCounterEntity(SigenergySensorEntity, RestoreSensor):
         return CounterStoredData(
             guard.last(key), self.native_unit_of_measurement, guard.last_at(key)
         )
+
+
+def sensor_value(description: SigenergySensorEntityDescription, values: UnitValues) -> StateType:
+    """A sensor's value from its unit's values: its ``value_fn``'s, else its register's number.
+
+    Never a negative zero: a negated or rounded 0.0 would show as "-0.00 kW".
+    """
+    if description.value_fn is not None:
+        value = description.value_fn(values)
+    else:
+        value = values.number(description.registers[0])
+    return 0.0 if isinstance(value, float) and value == 0 else value

@@ -240,7 +240,8 @@ def start_simulator(loopback_only: None, tmp_path: Path) -> Iterator[Callable[..
         port = free_port() if port is None else port
         name = f"simulator-{port}"
         args = [sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port)]
-        args += ["--latency", "0.005", *extra]
+        # --no-state: each test's plant starts from its seed, never from another run's file.
+        args += ["--latency", "0.005", "--no-state", *extra]
         sim = Simulator("127.0.0.1", port, Process(name, args, tmp_path / f"{name}.log"))
         started.append(sim)
         wait_for(
@@ -419,11 +420,18 @@ def _http_config(config: Path, port: int) -> str:
 
 
 @pytest.fixture
+def ha_configuration() -> str:
+    """More of configuration.yaml for a test module's Home Assistant (e.g. ``energy:``)."""
+    return ""
+
+
+@pytest.fixture
 def home_assistant(
     loopback_only: None,
     frontend: None,
     tmp_path: Path,
     artifacts: Artifacts,
+    ha_configuration: str,
 ) -> Iterator[HomeAssistant]:
     """Home Assistant with this integration, on a free port, onboarded."""
     port = free_port()
@@ -431,7 +439,7 @@ def home_assistant(
     config.mkdir()
     (config / ".storage").mkdir()
     (config / "configuration.yaml").write_text(
-        CONFIGURATION.format(http=_http_config(config, port))
+        CONFIGURATION.format(http=_http_config(config, port)) + ha_configuration
     )
     (config / ".storage" / "onboarding").write_text(json.dumps(ONBOARDING_STORE))
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -38,6 +38,10 @@ DO1 = "switch.sigenergy_inverter_1_dry_contact_do1"
 DO2 = "switch.sigenergy_inverter_1_dry_contact_do2"
 
 SETTLE_TURNS = 50
+SOURCE = (
+    "https://github.com/sigenergy-ha/sigenergy-homeassistant/blob/main/"
+    "blueprints/automation/sigenergy_modbus"
+)
 
 type Calls = list[tuple[str, str]]
 
@@ -133,10 +137,17 @@ def test_blueprint_schema(name: str) -> None:
     meta = blueprint.metadata
     assert meta["name"].startswith("Sigenergy")
     assert meta["description"]
-    assert "source_url" not in meta
+    # Where Home Assistant imports it from, and re-imports it (Blueprints → ⋮ → Re-import).
+    assert meta["source_url"] == f"{SOURCE}/{name}"
     for key, spec in blueprint.inputs.items():
         assert spec.get("name"), key
         assert "selector" in spec, key
+
+
+@pytest.mark.parametrize("name", BLUEPRINT_FILES)
+def test_readme_gives_each_import_address(name: str) -> None:
+    readme = (BLUEPRINT_DIR.parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{SOURCE}/{name}`" in readme
 
 
 @pytest.mark.parametrize(
@@ -531,6 +542,69 @@ async def test_unavailable_sensors_switch_nothing(
     assert switch_calls == []
 
 
+# A restart or a reload, as the blueprints see it: the integration's entities
+# go unavailable while it reloads and come back with their reading
+# (value -> unavailable -> value); at a Home Assistant start they are
+# unavailable (restored by the entity registry) until the integration is up.
+
+
+async def _comes_back(hass: HomeAssistant, entity_id: str, value: str) -> None:
+    hass.states.async_set(entity_id, STATE_UNAVAILABLE)
+    await settle(hass)
+    hass.states.async_set(entity_id, value)
+    await settle(hass)
+
+
+async def test_surplus_coming_back_after_a_reload_does_not_switch_on(
+    bp_hass: HomeAssistant, switch_calls: Calls, freezer: FrozenDateTimeFactory
+) -> None:
+    """The owner switched the load off during a surplus; an entity enabled reloads the entry."""
+    hass = bp_hass
+    await surplus_setup(hass, freezer)
+    hass.states.async_set(EXPORT, "2.1")
+    await advance(hass, freezer, 6 * 60)
+    assert switch_calls == [("turn_on", DO1)]
+    hass.states.async_set(DO1, "off")  # by hand
+    await advance(hass, freezer, 30 * 60, step=60)
+
+    await _comes_back(hass, EXPORT, "2.1")  # the reload
+    await advance(hass, freezer, 60 * 60, step=60)
+    assert switch_calls == [("turn_on", DO1)]
+
+    hass.states.async_set(EXPORT, "1.0")  # a real new surplus still works
+    await settle(hass)
+    hass.states.async_set(EXPORT, "2.4")
+    await advance(hass, freezer, 6 * 60)
+    assert switch_calls == [("turn_on", DO1), ("turn_on", DO1)]
+
+
+async def test_surplus_going_on_through_a_restart_does_not_switch_on(
+    bp_hass: HomeAssistant, switch_calls: Calls, freezer: FrozenDateTimeFactory
+) -> None:
+    """Home Assistant starts: the sensors are unavailable until the integration is up."""
+    hass = bp_hass
+    for entity_id in (EXPORT, IMPORT, SOC):
+        hass.states.async_set(entity_id, STATE_UNAVAILABLE)
+    hass.states.async_set(DO1, "off")
+    await use_blueprint(hass, "solar_surplus.yaml", SURPLUS_INPUTS)
+    hass.states.async_set(SOC, "96")
+    hass.states.async_set(IMPORT, "0.0")
+    hass.states.async_set(EXPORT, "3.0")
+    await advance(hass, freezer, 60 * 60, step=60)
+    assert switch_calls == []
+
+
+async def test_import_coming_back_does_switch_off(
+    bp_hass: HomeAssistant, switch_calls: Calls, freezer: FrozenDateTimeFactory
+) -> None:
+    """A reason to switch off that holds when the sensor comes back still switches off."""
+    hass = bp_hass
+    await surplus_setup(hass, freezer, switch="on")
+    await _comes_back(hass, IMPORT, "0.8")
+    await advance(hass, freezer, 2 * 60)
+    assert switch_calls == [("turn_off", DO1)]
+
+
 # --- soc_window.yaml --------------------------------------------------------
 
 
@@ -582,6 +656,21 @@ async def test_soc_window_leaves_a_switch_already_in_place(
     hass.states.async_set(SOC, "99")
     await settle(hass)
     assert switch_calls == []
+
+
+async def test_soc_window_coming_back_switches_nothing_on(
+    bp_hass: HomeAssistant, switch_calls: Calls
+) -> None:
+    """Above the upper threshold after a reload: no switch on; below the lower: off."""
+    hass = bp_hass
+    hass.states.async_set(SOC, "97")
+    hass.states.async_set(DO1, "off")
+    await use_blueprint(hass, "soc_window.yaml", {"load_switch": DO1})  # 95 / 80
+    await _comes_back(hass, SOC, "97")
+    assert switch_calls == []
+    hass.states.async_set(DO1, "on")
+    await _comes_back(hass, SOC, "70")
+    assert switch_calls == [("turn_off", DO1)]
 
 
 async def test_soc_window_with_inverted_thresholds_does_nothing(
@@ -660,3 +749,16 @@ async def test_grid_sensor_becoming_available_does_not_switch_on(
     hass.states.async_set(GRID, "on")
     await advance(hass, freezer, 5 * 60)
     assert switch_calls == []
+
+
+async def test_grid_sensor_coming_back_off_grid_sheds(
+    bp_hass: HomeAssistant, switch_calls: Calls, freezer: FrozenDateTimeFactory
+) -> None:
+    """Off grid when it comes back: the loads are shed (again); shedding protects the battery."""
+    hass = bp_hass
+    await shedding_setup(hass)
+    await _comes_back(hass, GRID, "on")  # a reload on grid: nothing
+    await advance(hass, freezer, 5 * 60)
+    assert switch_calls == []
+    await _comes_back(hass, GRID, "off")
+    assert switch_calls == [("turn_off", DO1), ("turn_off", DO2)]

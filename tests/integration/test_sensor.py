@@ -74,11 +74,11 @@ async def test_unavailable_while_plant_down_then_back(
     await tick(hass, freezer, 5)
     assert hass.states.get(soc).state == STATE_UNAVAILABLE
     await tick(hass, freezer, 5, 3)
-    assert caplog.text.count("Error fetching sigenergy_modbus realtime data") == 1
+    assert caplog.text.count("Cannot read the plant (realtime poll") == 1
     await simulator.restart()
     await tick(hass, freezer, 5, 2)
     assert hass.states.get(soc).state == str(simulator.value(247, "plant_ess_soc"))
-    assert caplog.text.count("Fetching sigenergy_modbus realtime data recovered") == 1
+    assert caplog.text.count("The plant answers again") == 1
 
 
 async def test_energy_never_decreases(

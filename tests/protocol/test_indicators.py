@@ -123,11 +123,66 @@ PV_CASES = [
         Pattern.FLASHING,
     ),
     (
-        "red: inverter fault",
-        inverter(running_state=2, alarm_1=1 << 5),
+        "red: fault, no alarm says where",
+        inverter(running_state=2, pv_power=0.0),
         PvIndicator.INVERTER_FAULT,
         Colour.RED,
         Pattern.STEADY,
+    ),
+    *(
+        (
+            f"red: fault, the inverter's own PCS alarm 1 bit {bit}",
+            inverter(running_state=2, alarm_1=1 << bit, pv_power=0.0),
+            PvIndicator.INVERTER_FAULT,
+            Colour.RED,
+            Pattern.STEADY,
+        )
+        for bit in (0, 2, 3, 4)
+    ),
+    *(
+        (
+            f"red: fault, the inverter's own PCS alarm 2 bit {bit}",
+            inverter(running_state=2, alarm_2=1 << bit, pv_power=0.0),
+            PvIndicator.INVERTER_FAULT,
+            Colour.RED,
+            Pattern.STEADY,
+        )
+        for bit in (1, 2, 5, 9)
+    ),
+    (
+        "red: fault, a grid alarm and an alarm of the inverter itself",
+        inverter(running_state=2, alarm_1=(1 << 10) | (1 << 3), pv_power=0.0),
+        PvIndicator.INVERTER_FAULT,
+        Colour.RED,
+        Pattern.STEADY,
+    ),
+    (
+        "orange flashing: a DC alarm is a DC fault while the inverter reports fault",
+        inverter(running_state=2, alarm_1=1 << 5, pv_power=0.0),
+        PvIndicator.DC_FAULT,
+        Colour.ORANGE,
+        Pattern.FLASHING,
+    ),
+    (
+        "orange flashing: a DC alarm beside an alarm of the inverter itself",
+        inverter(running_state=2, alarm_1=(1 << 1) | (1 << 3), pv_power=0.0),
+        PvIndicator.DC_FAULT,
+        Colour.ORANGE,
+        Pattern.FLASHING,
+    ),
+    (
+        "white: stopped by a grid over-voltage, the DC side is connected, not faulty",
+        inverter(running_state=2, alarm_1=1 << 10, pv_power=0.0),
+        PvIndicator.CONNECTED,
+        Colour.WHITE,
+        Pattern.STEADY,
+    ),
+    (
+        "grey: stopped by a grid fault, no string connected",
+        inverter(running_state=2, alarm_2=1 << 8, pv_power=0.0, pv1_voltage=0.0, pv2_voltage=0.0),
+        PvIndicator.NOT_CONNECTED,
+        Colour.OFF,
+        Pattern.OFF,
     ),
     (
         "grid alarm is not a DC fault",
@@ -275,12 +330,97 @@ GRID_CASES = [
         Colour.GREEN,
         Pattern.STEADY,
     ),
+    *(
+        (
+            f"orange flashing: PCS alarm 1 bit {bit} while the inverter reports fault",
+            inverter(running_state=2, alarm_1=1 << bit, active_power=0.0),
+            grid,
+            GridIndicator.AC_FAULT,
+            Colour.ORANGE,
+            Pattern.FLASHING,
+        )
+        for bit in range(10, 16)
+        for grid in (ON_GRID, OFF_GRID_AUTO)
+    ),
+    *(
+        (
+            f"orange flashing: PCS alarm 2 bit {bit} while the inverter reports fault",
+            inverter(running_state=2, alarm_2=1 << bit, active_power=0.0),
+            ON_GRID,
+            GridIndicator.AC_FAULT,
+            Colour.ORANGE,
+            Pattern.FLASHING,
+        )
+        for bit in (0, 7, 8)
+    ),
     (
-        "red: inverter fault",
-        inverter(running_state=2, alarm_1=1 << 10),
+        "orange flashing: an AC alarm beside an alarm of the inverter itself",
+        inverter(running_state=2, alarm_1=(1 << 10) | (1 << 2), active_power=0.0),
+        ON_GRID,
+        GridIndicator.AC_FAULT,
+        Colour.ORANGE,
+        Pattern.FLASHING,
+    ),
+    (
+        "red: fault, no alarm says where",
+        inverter(running_state=2, active_power=0.0),
+        ON_GRID,
+        GridIndicator.INVERTER_FAULT,
+        Colour.RED,
+        Pattern.STEADY,
+    ),
+    (
+        "red: fault off grid, only the grid outage bit (not an AC fault)",
+        inverter(running_state=2, alarm_1=1 << 9, active_power=0.0),
         OFF_GRID_AUTO,
         GridIndicator.INVERTER_FAULT,
         Colour.RED,
+        Pattern.STEADY,
+    ),
+    *(
+        (
+            f"red: fault, the inverter's own PCS alarm 1 bit {bit}",
+            inverter(running_state=2, alarm_1=1 << bit, active_power=0.0),
+            ON_GRID,
+            GridIndicator.INVERTER_FAULT,
+            Colour.RED,
+            Pattern.STEADY,
+        )
+        for bit in (0, 2, 3, 4)
+    ),
+    *(
+        (
+            f"red: fault, the inverter's own PCS alarm 2 bit {bit}",
+            inverter(running_state=2, alarm_2=1 << bit, active_power=0.0),
+            ON_GRID,
+            GridIndicator.INVERTER_FAULT,
+            Colour.RED,
+            Pattern.STEADY,
+        )
+        for bit in (1, 2, 5, 9)
+    ),
+    (
+        "red: fault, a DC alarm and an alarm of the inverter itself",
+        inverter(running_state=2, alarm_1=(1 << 5) | (1 << 3), active_power=0.0),
+        ON_GRID,
+        GridIndicator.INVERTER_FAULT,
+        Colour.RED,
+        Pattern.STEADY,
+    ),
+    (
+        "white: stopped by a DC fault, the AC side is connected, not faulty",
+        inverter(running_state=2, alarm_1=1 << 1, active_power=0.0),
+        ON_GRID,
+        GridIndicator.CONNECTED,
+        Colour.WHITE,
+        Pattern.STEADY,
+    ),
+    (
+        "blue: off grid, the inverter stopped by a DC fault",
+        inverter(running_state=2, alarm_2=1 << 3, active_power=0.0),
+        OFF_GRID_AUTO,
+        GridIndicator.OFF_GRID,
+        Colour.BLUE,
         Pattern.STEADY,
     ),
 ]

@@ -352,7 +352,9 @@ def test_device_faults() -> None:
     sim = make(inverters=3)
     sim.set_scenario("dc_fault", unit_id=2)
     assert num(sim, 2, "pv_power") == 0
-    assert num(sim, 2, "pv1_voltage") == 0
+    # No current, but the array's open-circuit voltage in daylight, as measured.
+    assert num(sim, 2, "pv1_current") == 0
+    assert num(sim, 2, "pv1_voltage") > 0
     assert int(num(sim, 2, "alarm_1")) & enums_bit("Low insulation resistance", enums.PCS_ALARM_1)
     assert num(sim, 2, "running_state") == enums.RunningState.RUNNING
     assert num(sim, 1, "alarm_1") == 0
@@ -362,6 +364,8 @@ def test_device_faults() -> None:
     assert num(sim, 2, "alarm_1") == 0
     assert num(sim, 1, "running_state") == enums.RunningState.FAULT
     assert num(sim, 1, "active_power") == 0
+    assert num(sim, 1, "pv1_current") == 0
+    assert num(sim, 1, "pv1_voltage") > 0  # stopped: its strings are still connected
     assert int(num(sim, 1, "alarm_1")) & enums_bit("Grid over-voltage", enums.PCS_ALARM_1)
     assert num(sim, 1, "phase_a_voltage") > 253
     assert num(sim, 247, "plant_running_state") == enums.RunningState.RUNNING  # 2 still run
@@ -420,3 +424,16 @@ def test_plant_kind_mapping() -> None:
     assert sim.model.unit_kind(3) is None
     with pytest.raises(KeyError):
         sim.value(1, "plant_ess_soc")
+
+
+def test_strings_at_night_and_stopped_in_daylight() -> None:
+    """0 V at night; the open-circuit voltage (above the working voltage) when stopped by day."""
+    night = make(inverters=1, start=datetime(2025, 6, 2, 23, 0, tzinfo=TZ))
+    assert num(night, 1, "pv1_voltage") == 0
+    assert num(night, 1, "pv1_current") == 0
+    day = make(inverters=1)
+    working = num(day, 1, "pv1_voltage")
+    assert num(day, 1, "pv1_current") > 0
+    day.set_scenario("ac_fault")
+    assert num(day, 1, "pv1_current") == 0
+    assert num(day, 1, "pv1_voltage") > working

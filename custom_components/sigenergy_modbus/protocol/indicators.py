@@ -21,6 +21,22 @@ What the protocol cannot tell:
   derived: off grid (30009) and the inverter's active power (30587) at or
   above its maximum active power (30544), or the PCS "off-grid protection"
   alarm (30606 bit 4) while off grid.
+
+Which fault an indicator shows. The guide has two fault rows for the PV and
+the grid indicator: the side's own fault (orange, flashing) and "the inverter
+is faulty" (red, steady). The running state (30578) says only that the
+inverter stopped on a fault; the PCS alarm bits (30605/30606) say where.
+
+* A side's alarm is that side's fault, whatever the running state: a grid
+  over-voltage that trips the inverter is an AC fault (orange on the grid
+  indicator), not an inverter fault.
+* The other side then shows what it is: an inverter stopped by the grid is,
+  on its DC side, connected but not running (white), not red.
+* Red is the inverter's own fault: the running state is fault and either an
+  alarm of the inverter itself is set (software mismatch, over-temperature,
+  equipment fault, grounding fault, communication, internal protection,
+  manual operation protection, soft start failure) or no alarm bit says
+  where the fault is.
 """
 
 from __future__ import annotations
@@ -142,6 +158,12 @@ _DC_ALARM_2 = 1 << 3
 # AC fault of the inverter: it is what off-grid operation answers.
 _AC_ALARM_1 = sum(1 << b for b in range(10, 16))
 _AC_ALARM_2 = (1 << 0) | (1 << 7) | (1 << 8)
+# The inverter itself: software version mismatch (0), over-temperature (2),
+# equipment fault (3), system grounding fault (4); Appendix 3: communication
+# abnormal (1), system internal protection (2), manual operation protection
+# (5), soft start failure (9).
+_INVERTER_ALARM_1 = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4)
+_INVERTER_ALARM_2 = (1 << 1) | (1 << 2) | (1 << 5) | (1 << 9)
 _OFF_GRID_PROTECTION = 1 << 4  # Appendix 3 bit 4
 _PV_PRESENT_VOLTS = 20.0
 """A string voltage above this means a PV string is connected (it reads ~0 V otherwise)."""
@@ -153,18 +175,46 @@ def _int(values: Mapping[str, Value | None], key: Key) -> int:
     return code(values, key) or 0
 
 
+def _dc_alarm(inverter: Mapping[str, Value | None]) -> bool:
+    return bool(
+        _int(inverter, Key.ALARM_1) & _DC_ALARM_1 or _int(inverter, Key.ALARM_2) & _DC_ALARM_2
+    )
+
+
+def _ac_alarm(inverter: Mapping[str, Value | None]) -> bool:
+    return bool(
+        _int(inverter, Key.ALARM_1) & _AC_ALARM_1 or _int(inverter, Key.ALARM_2) & _AC_ALARM_2
+    )
+
+
+def _inverter_faulty(inverter: Mapping[str, Value | None]) -> bool:
+    """Whether the inverter stopped on a fault of its own (see the module's docstring)."""
+    if RunningState.parse(_int(inverter, Key.RUNNING_STATE)) is not RunningState.FAULT:
+        return False
+    own = (
+        _int(inverter, Key.ALARM_1) & _INVERTER_ALARM_1
+        or _int(inverter, Key.ALARM_2) & _INVERTER_ALARM_2
+    )
+    return bool(own) or not (_dc_alarm(inverter) or _ac_alarm(inverter))
+
+
+_INVERTER_FAULT_REASON = (
+    "running state 30578 is fault, and an alarm of the inverter itself or no alarm says where"
+)
+
+
 def pv_indicator(inverter: Mapping[str, Value | None]) -> Indicator[PvIndicator]:
     """PV indicator from running state 30578, alarms 30605/30606, PV power 31035 and strings."""
-    if RunningState.parse(_int(inverter, Key.RUNNING_STATE)) is RunningState.FAULT:
-        return Indicator(
-            PvIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
-        )
-    if _int(inverter, Key.ALARM_1) & _DC_ALARM_1 or _int(inverter, Key.ALARM_2) & _DC_ALARM_2:
+    if _dc_alarm(inverter):
         return Indicator(
             PvIndicator.DC_FAULT,
             Colour.ORANGE,
             Pattern.FLASHING,
             "a DC-side alarm bit in 30605/30606",
+        )
+    if _inverter_faulty(inverter):
+        return Indicator(
+            PvIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, _INVERTER_FAULT_REASON
         )
     if (number(inverter, Key.PV_POWER) or 0.0) > POWER_DEADBAND_KW:
         return Indicator(
@@ -187,19 +237,19 @@ def grid_indicator(  # noqa: PLR0911 - one return a row of the indicator table
     inverter: Mapping[str, Value | None], plant: Mapping[str, Value | None]
 ) -> Indicator[GridIndicator]:
     """Grid indicator from running state 30578, alarms, grid status 30009 and AC values."""
-    state = RunningState.parse(_int(inverter, Key.RUNNING_STATE))
-    if state is RunningState.FAULT:
-        return Indicator(
-            GridIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, "running state 30578 is fault"
-        )
-    alarm_2 = _int(inverter, Key.ALARM_2)
-    if _int(inverter, Key.ALARM_1) & _AC_ALARM_1 or alarm_2 & _AC_ALARM_2:
+    if _ac_alarm(inverter):
         return Indicator(
             GridIndicator.AC_FAULT,
             Colour.ORANGE,
             Pattern.FLASHING,
             "an AC-side alarm bit in 30605/30606",
         )
+    if _inverter_faulty(inverter):
+        return Indicator(
+            GridIndicator.INVERTER_FAULT, Colour.RED, Pattern.STEADY, _INVERTER_FAULT_REASON
+        )
+    state = RunningState.parse(_int(inverter, Key.RUNNING_STATE))
+    alarm_2 = _int(inverter, Key.ALARM_2)
     grid = GridStatus.parse(code(plant, Key.GRID_STATUS))
     if grid in (GridStatus.OFF_GRID_AUTO, GridStatus.OFF_GRID_MANUAL):
         power, limit = number(inverter, Key.ACTIVE_POWER), number(inverter, Key.MAX_ACTIVE_POWER)

@@ -76,6 +76,23 @@ class UnitValues(Mapping[str, "Value | None"]):
         """How many registers were read."""
         return len(self._values)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal registers, coils and inputs (a dict compares by its registers alone).
+
+        The coordinators publish new data only when it differs from the last:
+        a digital input that changed while every register stayed the same must
+        count as a change.
+        """
+        if isinstance(other, UnitValues):
+            return (self._values, self.coils, self.inputs) == (
+                other._values,
+                other.coils,
+                other.inputs,
+            )
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment] # mutable-looking mapping, compared by value
+
     def __repr__(self) -> str:
         """Show the values."""
         return f"UnitValues({self._values!r}, coils={self.coils!r}, inputs={self.inputs!r})"
