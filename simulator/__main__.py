@@ -8,13 +8,38 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import fields
 from datetime import datetime
 
 from .firmware import PROFILES
-from .model import Scenario
+from .model import ControlOptions, Scenario
 from .server import PlantSimulator
 
 _SCENARIOS = [s.value.replace("_", "-") for s in Scenario if s is not Scenario.NORMAL]
+
+
+_CONTROL = {f.name.replace("_", "-"): f.name for f in fields(ControlOptions)}
+
+
+def control_options(text: str) -> ControlOptions:
+    """``--control``: comma-separated options, ``name`` for on, ``name=SECONDS`` for a time."""
+    options = ControlOptions()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        attr = _CONTROL.get(name)
+        if attr is None:
+            msg = f"unknown control option {name!r} (one of {', '.join(_CONTROL)})"
+            raise argparse.ArgumentTypeError(msg)
+        timed = attr == "revert_grid_export_limit_after"
+        if timed != bool(value):
+            msg = f"{name} {'needs =SECONDS' if timed else 'takes no value'}"
+            raise argparse.ArgumentTypeError(msg)
+        try:
+            setattr(options, attr, float(value) if timed else True)
+        except ValueError as err:
+            msg = f"{name}: {value!r} is not a number of seconds"
+            raise argparse.ArgumentTypeError(msg) from err
+    return options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--silent-missing-ids", action="store_true", help="never answer unknown unit ids"
     )
+    parser.add_argument(
+        "--control",
+        type=control_options,
+        default=ControlOptions(),
+        metavar="OPTIONS",
+        help="how the firmware treats control writes, comma-separated (default: V2.9's rules): "
+        + ", ".join(
+            n if n != "revert-grid-export-limit-after" else f"{n}=SECONDS" for n in _CONTROL
+        )
+        + "; e.g. limits-in-command-modes-only (firmware before V2.9),"
+        " revert-grid-export-limit-after=600 (the plant puts 40038 back)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -91,6 +128,7 @@ async def _serve(args: argparse.Namespace) -> None:
         missing_ids="silent" if args.silent_missing_ids else "exception",
         firmware=args.firmware,
         phases=args.phases,
+        control=args.control,
     )
     if args.scenario:
         sim.set_scenario(args.scenario)

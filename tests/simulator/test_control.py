@@ -7,6 +7,7 @@ integration has to interpret.
 
 from __future__ import annotations
 
+import argparse
 from datetime import datetime
 
 import pytest
@@ -14,6 +15,7 @@ from pymodbus.client import AsyncModbusTcpClient
 
 from custom_components.sigenergy_modbus.protocol import enums
 from simulator import ControlOptions, PlantSimulator
+from simulator import __main__ as simulator_cli
 
 from .conftest import TZ, connect
 
@@ -285,3 +287,23 @@ async def test_write_exceptions_leave_reads_alone() -> None:
             assert await _write(client, 247, 40029, [1]) == 0
         finally:
             client.close()
+
+
+def test_command_line_control_options() -> None:
+    """``python -m simulator --control ...`` sets the firmware's control rules."""
+    parse = simulator_cli._parser().parse_args
+    assert parse([]).control == ControlOptions()
+    options = parse(
+        ["--control", "limits-in-command-modes-only,revert-grid-export-limit-after=600,dc-charger"]
+    ).control
+    assert options == ControlOptions(
+        limits_in_command_modes_only=True, revert_grid_export_limit_after=600.0, dc_charger=True
+    )
+    for bad in (
+        "no-such-rule",
+        "dc-charger=1",
+        "revert-grid-export-limit-after",
+        "revert-grid-export-limit-after=soon",
+    ):
+        with pytest.raises(argparse.ArgumentTypeError):
+            simulator_cli.control_options(bad)
