@@ -100,9 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--control",
         type=control_options,
-        default=ControlOptions(),
         metavar="OPTIONS",
-        help="how the firmware treats control writes, comma-separated (default: V2.9's rules): "
+        help="how the firmware treats control writes, comma-separated (default: the"
+        " --firmware profile's; v2.8 applies the limits in the command modes only): "
         + ", ".join(
             n if n != "revert-grid-export-limit-after" else f"{n}=SECONDS" for n in _CONTROL
         )

@@ -39,7 +39,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Literal, Self, cast
 
@@ -286,8 +286,8 @@ class PlantSimulator:
         physics and when daily counters reset. ``firmware`` names a profile
         of :mod:`simulator.firmware` (real-firmware profiles have no coils);
         ``phases`` 1 makes the inverters single-phase models. ``control``: how
-        the firmware treats control writes (``ControlOptions``; default
-        V2.9's rules).
+        the firmware treats control writes (``ControlOptions``; default: the
+        firmware profile's).
         """
         if firmware not in PROFILES:
             msg = f"firmware must be one of {', '.join(PROFILES)}, not {firmware!r}"
@@ -304,6 +304,7 @@ class PlantSimulator:
             start = default_start_time(self.tz)
         else:
             start = float(start_time)
+        self.firmware: FirmwareProfile = PROFILES[firmware]
         self.model = PlantModel(
             inverters=inverters,
             ac_charger=ac_charger,
@@ -311,9 +312,8 @@ class PlantSimulator:
             start_time=start,
             tz=self.tz,
             phases=phases,
-            control=control,
+            control=control if control is not None else replace(self.firmware.control),
         )
-        self.firmware: FirmwareProfile = PROFILES[firmware]
         self._refused = {kind: self.firmware.refuses(kind) for kind in DeviceKind}
         for unit_id in self.inverter_ids:
             self.model.set_firmware(unit_id, self.firmware.version)

@@ -150,9 +150,7 @@ async def test_the_plant_changed_a_value_back(
     )
 
 
-@pytest.mark.parametrize(
-    "simulator_options", [{"control": ControlOptions(limits_in_command_modes_only=True)}]
-)
+@pytest.mark.parametrize("simulator_options", [{"firmware": "v2.8"}])
 async def test_a_limit_without_effect_in_this_mode(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -160,7 +158,7 @@ async def test_a_limit_without_effect_in_this_mode(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Older firmware: the charge limit only acts in command modes; self consumption ignores it."""
+    """Firmware before V2.9 (the v2.8 profile): the charge limit only acts in command modes."""
     set_soc(simulator, 50.0)
     await set_value(hass, CHARGE_LIMIT, 1.0)
     assert simulator.value(247, "plant_ess_power") > 2.0  # the sun charges on

@@ -292,7 +292,7 @@ async def test_write_exceptions_leave_reads_alone() -> None:
 def test_command_line_control_options() -> None:
     """``python -m simulator --control ...`` sets the firmware's control rules."""
     parse = simulator_cli._parser().parse_args
-    assert parse([]).control == ControlOptions()
+    assert parse([]).control is None  # the firmware profile's
     options = parse(
         ["--control", "limits-in-command-modes-only,revert-grid-export-limit-after=600,dc-charger"]
     ).control
@@ -307,3 +307,22 @@ def test_command_line_control_options() -> None:
     ):
         with pytest.raises(argparse.ArgumentTypeError):
             simulator_cli.control_options(bad)
+
+
+def test_firmware_profiles_bring_their_control_rules() -> None:
+    """``--firmware v2.8`` applies the limits in the command modes only; V2.9 in every mode."""
+    older = PlantSimulator(firmware="v2.8", auto_advance=False, start_time=NOON, tz=TZ)
+    assert older.model.control == ControlOptions(limits_in_command_modes_only=True)
+    assert PlantSimulator(auto_advance=False, start_time=NOON, tz=TZ).model.control == (
+        ControlOptions()
+    )
+    told = PlantSimulator(
+        firmware="v2.8", auto_advance=False, start_time=NOON, tz=TZ, control=ControlOptions()
+    )
+    assert told.model.control == ControlOptions()
+    # on the older profile the charge limit does nothing in self consumption
+    half_full(older)
+    charging = num(older, 247, "plant_ess_power")
+    assert charging > 2.0
+    older.model.write(247, "ess_max_charging_limit", 1.0)
+    assert num(older, 247, "plant_ess_power") == pytest.approx(charging, abs=W)
