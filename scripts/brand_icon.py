@@ -1,4 +1,7 @@
-"""Draw the integration's icon (sun over a battery): .venvs/current/bin/python scripts/brand_icon.py."""
+"""Draw the integration's icon (sun over a battery).
+
+Run: .venvs/current/bin/python scripts/brand_icon.py
+"""
 
 import math
 from pathlib import Path

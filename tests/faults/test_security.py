@@ -70,7 +70,7 @@ CONTROL_PLATFORMS = ("number", "select", "button", "switch")
     [{"inverters": 3, "ac_charger": True, "control": ControlOptions(dc_charger=True)}],
 )
 @pytest.mark.parametrize("everything", [False, True], ids=["default", "every entity enabled"])
-@pytest.mark.timeout(300)  # a day of polls of a 3-inverter plant, every entity: ~1 minute
+@pytest.mark.timeout(300)  # a day of a 3-inverter plant, every entity, on a loaded machine
 async def test_no_write_in_a_whole_day(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
