@@ -39,7 +39,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy_modbus import binary_sensor, button, number, select, sensor, switch
+from custom_components.sigenergy_modbus import binary_sensor, button, select, sensor, switch
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
 from custom_components.sigenergy_modbus.coordinator import (
@@ -48,6 +48,9 @@ from custom_components.sigenergy_modbus.coordinator import (
     SigenergyRuntimeData,
 )
 from custom_components.sigenergy_modbus.entity import targets, unique_id_for
+
+# the package rebinds its name "number" to protocol.values.number: import from the module
+from custom_components.sigenergy_modbus.number import NUMBERS
 from custom_components.sigenergy_modbus.protocol.contacts import IoSupport
 from custom_components.sigenergy_modbus.protocol.models import PlantInfo
 from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
@@ -226,7 +229,7 @@ def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         ("sensor", sensor.SENSORS),
         ("binary_sensor", binary_sensor.BINARY_SENSORS),
         ("switch", switch.SWITCHES),
-        ("number", number.NUMBERS),
+        ("number", NUMBERS),
         ("select", select.SELECTS),
         ("button", button.BUTTONS),
     ):
