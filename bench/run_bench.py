@@ -39,7 +39,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy_modbus import binary_sensor, sensor, switch
+from custom_components.sigenergy_modbus import binary_sensor, button, select, sensor, switch
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
 from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
 from custom_components.sigenergy_modbus.coordinator import (
@@ -48,6 +48,9 @@ from custom_components.sigenergy_modbus.coordinator import (
     SigenergyRuntimeData,
 )
 from custom_components.sigenergy_modbus.entity import targets, unique_id_for
+
+# the package rebinds its name "number" to protocol.values.number: import from the module
+from custom_components.sigenergy_modbus.number import NUMBERS
 from custom_components.sigenergy_modbus.protocol.contacts import IoSupport
 from custom_components.sigenergy_modbus.protocol.models import PlantInfo
 from custom_components.sigenergy_modbus.protocol.planner import ReadPlanner
@@ -137,6 +140,12 @@ class Result:
     """Requests of each poll's first refresh at setup."""
     truth: dict[PollGroup, int] = field(default_factory=dict)
     """Fewest reads given what the firmware really refuses (told, not learned)."""
+    control: str = "idle"
+    """``none``: the controller's own reads left out; ``idle``; ``action``: a force charge runs."""
+    writes: int = 0
+    """Writes the plant received at setup and by the action, before the window."""
+    window_writes: int = 0
+    """Writes during the window of polls."""
 
 
 RESULTS: list[Result] = []
@@ -220,6 +229,9 @@ def enable_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         ("sensor", sensor.SENSORS),
         ("binary_sensor", binary_sensor.BINARY_SENSORS),
         ("switch", switch.SWITCHES),
+        ("number", NUMBERS),
+        ("select", select.SELECTS),
+        ("button", button.BUTTONS),
     ):
         for description, unit in targets(plant, everything, descriptions):
             registry.async_get_or_create(
@@ -238,6 +250,7 @@ async def run_scenario(
     everything: bool,
     share: bool,
     firmware: str = "v2.9",
+    control: str = "idle",
 ) -> Result:
     """Set up the integration against a fresh plant and measure it."""
     sim = ThreadedSimulator(
@@ -256,12 +269,19 @@ async def run_scenario(
         entry.add_to_hass(hass)
         if everything:
             enable_everything(hass, entry)
-        result = Result(name=name, inverters=inverters, entities=0, firmware=firmware)
+        result = Result(
+            name=name, inverters=inverters, entities=0, firmware=firmware, control=control
+        )
         patches = (
             []
             if share
             else [patch("custom_components.sigenergy_modbus.coordinator.FRESH_SHARE", -1.0)]
         )
+        if control == "none":  # what polling costs without the guardrails' registers
+            patches += [
+                patch("custom_components.sigenergy_modbus.CONTROL_REALTIME", ()),
+                patch("custom_components.sigenergy_modbus.CONTROL_SETTINGS", ()),
+            ]
         for p in patches:
             p.start()
         try:
@@ -312,6 +332,16 @@ async def _measure(
     if not share:
         for coordinator in runtime.coordinators.values():
             coordinator.slower = []
+    if result.control == "action":
+        # A force charge for an hour: its writes happen now, the window polls while it runs.
+        await hass.services.async_call(
+            DOMAIN,
+            "force_charge",
+            {"device_id": next(iter(runtime.devices.values())), "power": 2, "duration": "01:00:00"},
+            blocking=True,
+        )
+        assert runtime.controller.action is not None
+    result.writes = len(sim.sim.stats.writes)
     result.bounds = {g: lower_bound(runtime, g) for g in ORDER}
     result.truth = {g: bound_on_firmware(runtime, g, result.firmware) for g in ORDER}
     result.polls = {g: PollCost() for g in ORDER}
@@ -332,6 +362,7 @@ async def _measure(
                 if group is PollGroup.REALTIME:
                     realtime.append((wall, cpu, sim.requests - requests))
     result.steady_rps = sum(c.requests for c in result.polls.values()) / WINDOW
+    result.window_writes = len(sim.sim.stats.writes) - result.writes
     result.realtime_wall = sum(w for w, _, _ in realtime) / len(realtime)
     result.realtime_cpu = sum(c for _, c, _ in realtime) / len(realtime)
     result.realtime_requests = round(sum(n for _, _, n in realtime) / len(realtime))
@@ -393,6 +424,16 @@ async def test_firmware_profiles(hass: HomeAssistant, firmware: str, everything:
     )
 
 
+@pytest.mark.parametrize("everything", [False, True], ids=["default", "all"])
+@pytest.mark.parametrize("control", ["none", "idle", "action"])
+async def test_control(hass: HomeAssistant, control: str, everything: bool) -> None:
+    """One inverter: polling without control's reads, with control idle, during an action."""
+    which = "every entity enabled" if everything else "default entities"
+    await run_scenario(
+        hass, f"control {control}, {which}", 1, everything=everything, share=True, control=control
+    )
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
@@ -419,6 +460,7 @@ def write_report() -> str:
         lines += _scenario(result)
     lines += _scaling()
     lines += _firmware()
+    lines += _control()
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(OUTPUT) or ".", exist_ok=True)
     with open(OUTPUT, "w", encoding="utf-8") as handle:
@@ -427,7 +469,11 @@ def write_report() -> str:
 
 
 def _scenario(result: Result) -> list[str]:
-    if result.inverters != 1 or "inverters," in result.name or result.name.startswith("firmware"):
+    if (
+        result.inverters != 1
+        or "inverters," in result.name
+        or result.name.startswith(("firmware", "control"))
+    ):
         return []
     lines = [
         f"## {result.name}",
@@ -529,6 +575,39 @@ def _firmware() -> list[str]:
                 f"| {head} | {group} | {r.first.get(group, 0)} | {_fmt(steady)} "
                 f"({min(cost.per_poll)}-{max(cost.per_poll)}) | {r.truth[group]} | {tail} |"
             )
+    return [*lines, ""]
+
+
+CONTROL_ROWS = {
+    "none": "polling only (the controller's registers left out of the plan)",
+    "idle": "with control: guardrails watching, no action",
+    "action": "a force charge running (remote EMS on, 40032 = 2 kW)",
+}
+
+
+def _control() -> list[str]:
+    rows = [r for r in RESULTS if r.name.startswith("control")]
+    if not rows:
+        return []
+    lines = [
+        "## Control",
+        "",
+        "One inverter; what control adds to polling. The guardrails (remote EMS on without an",
+        "action, a value the plant changed back, a limit without effect, a blocked battery) read",
+        "40029-40048, the ratings 30010/30068/30070 and the realtime powers, which the polls read",
+        "anyway; an action's state of charge and deadline are watched from the same polls. The",
+        "*writes*: before the window (setup, the action's) / during it.",
+        "",
+        "| entities | control | realtime | detail | energy | settings | requests/s | writes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        which = "every entity" if "every" in r.name else "default"
+        cells = " | ".join(_fmt(r.polls[g].requests / max(r.polls[g].polls, 1)) for g in ORDER)
+        lines.append(
+            f"| {which} ({r.entities}) | {CONTROL_ROWS[r.control]} | {cells} | "
+            f"{_fmt(r.steady_rps, 3)} | {r.writes} / {r.window_writes} |"
+        )
     return [*lines, ""]
 
 

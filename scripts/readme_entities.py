@@ -18,8 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS  # noqa: E402
+from custom_components.sigenergy_modbus.button import BUTTONS  # noqa: E402
 from custom_components.sigenergy_modbus.const import POLL_INTERVALS  # noqa: E402
+from custom_components.sigenergy_modbus.number import NUMBERS  # noqa: E402
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, PLANT_UNIT_ID  # noqa: E402
+from custom_components.sigenergy_modbus.select import SELECTS  # noqa: E402
 from custom_components.sigenergy_modbus.sensor import SENSORS  # noqa: E402
 from custom_components.sigenergy_modbus.switch import SWITCHES  # noqa: E402
 
@@ -55,6 +58,8 @@ def _source(group: list[Any]) -> str:
     addresses += [
         str(BY_KEY[k].address) for k in dict.fromkeys(k for d in group for k in d.registers)
     ]
+    commands = {getattr(d, "command", None) for d in group} - {None}
+    addresses += [f"{BY_KEY[k].address} (write only)" for k in sorted(commands)]
     plant = [
         str(BY_KEY[k].address) for k in dict.fromkeys(k for d in group for k in d.plant_registers)
     ]
@@ -90,7 +95,7 @@ def _rows(
                     platform.replace("_", " "),
                     _source(group),
                     unit,
-                    _interval(first.group),
+                    "-" if getattr(first, "command", None) else _interval(first.group),
                     enabled,
                     category,
                 ],
@@ -108,6 +113,9 @@ def render() -> str:
         *_rows("sensor", SENSORS, names),
         *_rows("binary_sensor", BINARY_SENSORS, names),
         *_rows("switch", SWITCHES, names),
+        *_rows("number", NUMBERS, names),
+        *_rows("select", SELECTS, names),
+        *_rows("button", BUTTONS, names),
     ]
     out = [
         "Generated from the entity descriptions by `scripts/readme_entities.py`;",

@@ -6,7 +6,7 @@ time (``simulator.model``). Run it from the command line with
 ``python -m simulator --help``.
 """
 
-from .model import PlantModel, Scenario
+from .model import ControlOptions, PlantModel, Scenario
 from .server import Faults, PlantSimulator, Stats
 
-__all__ = ["Faults", "PlantModel", "PlantSimulator", "Scenario", "Stats"]
+__all__ = ["ControlOptions", "Faults", "PlantModel", "PlantSimulator", "Scenario", "Stats"]

@@ -15,12 +15,14 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
 from . import state
 from .control import SCENARIOS, Control
 from .firmware import PROFILES
+from .model import ControlOptions
 from .server import PlantSimulator
 
 _SCENARIOS = [s for s in SCENARIOS if s != "normal"]
@@ -37,6 +39,30 @@ def _start_soc(text: str) -> float | None:
         msg = "a state of charge is 0-100 (or 'physics')"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+_CONTROL = {f.name.replace("_", "-"): f.name for f in fields(ControlOptions)}
+
+
+def control_options(text: str) -> ControlOptions:
+    """``--write-rules``: comma-separated options, ``name`` for on, ``name=SECONDS`` for a time."""
+    options = ControlOptions()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        attr = _CONTROL.get(name)
+        if attr is None:
+            msg = f"unknown control option {name!r} (one of {', '.join(_CONTROL)})"
+            raise argparse.ArgumentTypeError(msg)
+        timed = attr == "revert_grid_export_limit_after"
+        if timed != bool(value):
+            msg = f"{name} {'needs =SECONDS' if timed else 'takes no value'}"
+            raise argparse.ArgumentTypeError(msg)
+        try:
+            setattr(options, attr, float(value) if timed else True)
+        except ValueError as err:
+            msg = f"{name}: {value!r} is not a number of seconds"
+            raise argparse.ArgumentTypeError(msg) from err
+    return options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,6 +147,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--silent-missing-ids", action="store_true", help="never answer unknown unit ids"
     )
+    parser.add_argument(
+        "--write-rules",
+        dest="write_rules",
+        type=control_options,
+        metavar="OPTIONS",
+        help="how the firmware treats control writes, comma-separated (default: the"
+        " --firmware profile's; v2.8 applies the limits in the command modes only): "
+        + ", ".join(
+            n if n != "revert-grid-export-limit-after" else f"{n}=SECONDS" for n in _CONTROL
+        )
+        + "; e.g. limits-in-command-modes-only (firmware before V2.9),"
+        " revert-grid-export-limit-after=600 (the plant puts 40038 back)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -150,6 +189,7 @@ def _simulator(args: argparse.Namespace, saved: dict[str, object] | None) -> Pla
         phases=args.phases,
         # A plant that goes on from its state file keeps its own state of charge.
         start_soc=None if saved is not None else args.start_soc,
+        control=args.write_rules,
     )
 
 

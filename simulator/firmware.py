@@ -19,7 +19,10 @@ what it will meet (``python -m simulator --firmware NAME``):
   refuses.
 * ``spc109``: refuses the adjustment feedbacks 30613-30618 (fine from SPC110).
 * ``v2.8``: refuses the DC charger registers V2.9 added (31500-31525 but
-  the PV energy 31509/31511, and 41000-41004).
+  the PV energy 31509/31511, and 41000-41004), and applies the ESS and PV
+  limits (40032/40034/40036) only in the command modes of remote EMS, as
+  firmware before V2.9 does (V2.9: "take effect globally regardless of the
+  EMS operating mode").
 
 Every real-firmware profile has no coils and no discrete inputs (0x01: no
 protocol from V1.7 to V2.9 documents them) and refuses what SigenStor
@@ -39,6 +42,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, REGISTERS, DeviceKind
+
+from .model import ControlOptions
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,6 +71,8 @@ class FirmwareProfile:
     """Settings that read all ones ("not set") until written."""
     settings: Mapping[str, Value] = field(default_factory=dict)
     """Plant settings the firmware starts with where the model's defaults differ."""
+    control: ControlOptions = field(default_factory=ControlOptions)
+    """How it treats control writes (a copy is the model's, unless the caller gives its own)."""
 
     def refuses(self, kind: DeviceKind) -> frozenset[int]:
         """The addresses a unit of this kind answers 0x02 for."""
@@ -160,8 +167,10 @@ PROFILES: Mapping[str, FirmwareProfile] = MappingProxyType(
             FirmwareProfile(
                 name="v2.8",
                 version="V100R001C00SPC101B030",
-                summary="refuses the DC charger registers V2.9 added",
+                summary="refuses the DC charger registers V2.9 added; ESS/PV limits only in "
+                "the command modes of remote EMS",
                 refused=_SIGENSTOR_REFUSED | _DC_CHARGER,
+                control=ControlOptions(limits_in_command_modes_only=True),
             ),
         )
     }

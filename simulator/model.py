@@ -23,7 +23,13 @@ charges the batteries, a deficit is covered by the batteries, all within
 rated power, the plant's ESS and PV limits (40032/40034/40036), the export
 limits (40038/40042) and the cut-off SOCs (40047/40048, 40046 backup SOC on
 grid). Remote EMS (40029 = 1) switches the EMS mode (30003) to 7 and follows
-the remote control mode 40031.
+the remote control mode 40031: standby, self consumption, charging (grid or PV
+first) and discharging (PV or ESS first: which one gives way at the inverters'
+maximum) at the power the limits allow; the import limits (40040/40044) hold
+charging from the grid back. ``ControlOptions`` make the firmware behave like
+older or quirkier ones: limits only in the command modes, 40038 reverted by
+the plant after a while, writes refused in the wrong mode (0x02) or above the
+device's ratings (0x03), ESS limits that read "not set", a DC charger.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from custom_components.sigenergy_modbus.protocol import enums
 from custom_components.sigenergy_modbus.protocol.registers import PLANT_UNIT_ID, DeviceKind
+
+from .modbus import ExceptionCode
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,6 +103,14 @@ _DC_CHARGER_ZEROS = (
 
 REMOTE_EMS_STANDBY_MODES = frozenset(
     {enums.RemoteEmsControlMode.STANDBY, enums.RemoteEmsControlMode.V2G}
+)
+COMMAND_MODES = frozenset(
+    {
+        enums.RemoteEmsControlMode.COMMAND_CHARGING_GRID_FIRST,
+        enums.RemoteEmsControlMode.COMMAND_CHARGING_PV_FIRST,
+        enums.RemoteEmsControlMode.COMMAND_DISCHARGING_PV_FIRST,
+        enums.RemoteEmsControlMode.COMMAND_DISCHARGING_ESS_FIRST,
+    }
 )
 
 
@@ -227,6 +243,53 @@ class AcChargerState:
     settings: dict[str, Value | None] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class ControlOptions:
+    """How the firmware treats control (the options a firmware profile sets).
+
+    The defaults are V2.9's rules: the ESS and PV limits act in every EMS
+    mode, the plant keeps what it is given, writes are taken as the protocol
+    allows them. Mutable, so that a test may change the firmware's mind.
+    """
+
+    limits_in_command_modes_only: bool = False
+    """Older firmware: 40032/40034/40036 act only in the command modes (3-6) of remote EMS."""
+    revert_grid_export_limit_after: float | None = None
+    """The plant puts 40038 back to its value before a write this many seconds later."""
+    limit_writes_need_remote_ems: bool = False
+    """Writes of 40032/40034 are refused with 0x02 while remote EMS is off."""
+    ac_charger_start_needs_vehicle: bool = False
+    """An AC charger start (42000 = 0) is refused with 0x02 while no vehicle is connected."""
+    unset_ess_limits: bool = False
+    """40032/40034 read all ones ("not set") until written, as on live systems."""
+    ratings_bound_writes: bool = False
+    """Writes above the device's rating are refused with 0x03: ESS limits (rated ESS power),
+    the AC charger's current (rated and breaker current), the DC charger's limits."""
+    dc_charger: bool = False
+    """Inverter 1 has a DC charger, a vehicle plugged in."""
+
+
+DC_CHARGER_RATED_KW = 12.0
+"""Rated charging and discharging power of the simulated DC charger."""
+
+VEHICLE_KWH = 60.0
+"""Battery capacity of the vehicle at the DC charger."""
+
+
+@dataclass(slots=True)
+class DcChargerState:
+    """The DC charger of an inverter and the vehicle plugged into it."""
+
+    unit_id: int
+    vehicle_soc: float = 40.0
+    started: bool = False
+    fault: bool = False
+    """A 0 kW charging limit while charging put the vehicle in an error state; a stop clears it."""
+    session_energy: float = 0.0
+    session_seconds: float = 0.0
+    charge_total: float = 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class InverterFlow:
     """Powers of one inverter during a step, in whole watts."""
@@ -345,7 +408,7 @@ class PlantModel:
     there is one. ``values(unit_id)`` gives every register's value, by key.
     """
 
-    def __init__(  # noqa: PLR0913 - each argument is one aspect of the plant
+    def __init__(  # noqa: PLR0913, PLR0915 - each argument is one aspect of the plant
         self,
         *,
         inverters: int = 1,
@@ -356,6 +419,7 @@ class PlantModel:
         warm_up: bool = True,
         phases: int = PHASES,
         midnight_soc: float | None = None,
+        control: ControlOptions | None = None,
     ) -> None:
         """Build a plant; with ``warm_up`` it runs from local midnight to ``start_time``.
 
@@ -364,11 +428,15 @@ class PlantModel:
         makes every inverter a single-phase model, on phase A. Every battery
         starts that midnight at ``midnight_soc`` when given, else at a seeded
         40-70 % (``plant_at_soc`` finds the midnight SOC for an SOC at the start).
+        ``control``: how the firmware treats control writes (default: V2.9's rules).
         """
         _check_shape(inverters, phases)
         self.tz = tz
         self.seed = seed
         self._midnight_soc = midnight_soc
+        self.control = control or ControlOptions()
+        self._reverts: dict[str, tuple[float, Value | None]] = {}
+        self.dc_charger: DcChargerState | None = None
         self._rng = random.Random(seed)
         rng = self._rng
         self.scenario = Scenario.NORMAL
@@ -431,6 +499,7 @@ class PlantModel:
             ),
         )
         self.settings: dict[str, Value | None] = self._default_settings()
+        self._setup_control()
         self._sky = _Wave(rng, (1380.0, 4260.0, 11160.0, 93600.0))
         self._bustle = _Wave(rng, (420.0, 1140.0, 3180.0))
         self._mains = _Wave(rng, (97.0, 313.0, 1900.0))
@@ -597,6 +666,7 @@ class PlantModel:
         end = self.time + seconds
         while end - self.time > 1e-6:
             self._step(min(MAX_STEP, end - self.time))
+            self._plant_reverts()
         self.time = max(self.time, end)
         self.refresh()
 
@@ -624,6 +694,7 @@ class PlantModel:
 
     def _integrate(self, flow: PlantFlow, dt: float) -> None:
         hours = dt / 3600.0
+        self._integrate_dc_charger(dt)
         c = self.counters
         for inv, f in zip(self.inverters, flow.inverters, strict=True):
             pv = f.pv_w / 1000 * hours
@@ -765,7 +836,7 @@ class PlantModel:
             else 0.0
             for i, run in zip(invs, running, strict=True)
         ]
-        pv_limit = self._setting("pv_max_power_limit")
+        pv_limit = self._setting("pv_max_power_limit") if self._limits_apply() else math.inf
         if sum(pv) > pv_limit:
             pv = [p * pv_limit / sum(pv) for p in pv]
 
@@ -777,6 +848,7 @@ class PlantModel:
             if self.scenario is Scenario.OVERLOAD
             else 0.0
         )
+        extra += self._dc_charger_power()
         demand = general + sum(smart) + evac + extra
 
         limits = [self._battery_limits(i, dt, off_grid=off_grid) for i in invs]
@@ -786,7 +858,7 @@ class PlantModel:
             (charge_max, "ess_max_charging_limit"),
             (discharge_max, "ess_max_discharging_limit"),
         ):
-            cap = self._setting(key)
+            cap = self._setting(key) if self._limits_apply() else math.inf
             if sum(values) > cap:
                 ratio = cap / sum(values)
                 values[:] = [v * ratio for v in values]
@@ -803,11 +875,17 @@ class PlantModel:
         else:
             ess = [0.0] * len(invs)
 
-        # Each inverter's AC side limits what it can deliver or absorb.
+        # Each inverter's AC side limits what it can deliver or absorb; discharging
+        # "ESS first" gives way to nothing but curtailed PV.
+        ess_first = self._remote_mode() is enums.RemoteEmsControlMode.COMMAND_DISCHARGING_ESS_FIRST
         for n, inv in enumerate(invs):
             ac = pv[n] - ess[n]
             if ac > inv.spec.max_active_power:
                 excess = ac - inv.spec.max_active_power
+                if ess_first:
+                    cut = min(excess, pv[n])
+                    pv[n] -= cut
+                    excess -= cut
                 if ess[n] < 0:
                     relief = min(excess, -ess[n])
                     ess[n] += relief
@@ -830,6 +908,8 @@ class PlantModel:
                 cut = min(excess, total_pv)
                 pv[:] = [p - cut * p / total_pv for p in pv]
 
+        if not off_grid:
+            self._limit_import(pv, ess, demand)
         total_ac = sum(p - e for p, e in zip(pv, ess, strict=True))
         if off_grid:
             if total_ac > demand:
@@ -1076,6 +1156,7 @@ class PlantModel:
             # No DC charger is connected: idle, every reading 0.
             "dc_charger_running_state": int(enums.DcChargerState.IDLE),
             **dict.fromkeys(_DC_CHARGER_ZEROS, 0),
+            **self._dc_charger_values(inv),
             "active_power_fixed_feedback": inv.settings.get(
                 "inverter_active_power_fixed_adjustment", 0.0
             ),
@@ -1290,7 +1371,7 @@ class PlantModel:
             msg = "no AC charger"
             raise KeyError(msg)
         hour = self.local_hour()
-        plugged = hour >= 17.5 or hour < 7.5
+        plugged = self._vehicle_plugged(hour)
         power = self._flow.evac_w / 1000
         if power > 0:
             state = enums.AcChargerState.C2
@@ -1315,6 +1396,9 @@ class PlantModel:
 
     def write(self, unit_id: int, key: str, value: Value | None) -> None:
         """Apply a validated write of a holding register (``None``: the 'not valid' pattern)."""
+        if self._control_write(unit_id, key, value):
+            self.refresh()
+            return
         kind = self.unit_kind(unit_id)
         if kind is DeviceKind.PLANT:
             if key == "plant_start_stop":
@@ -1338,6 +1422,173 @@ class PlantModel:
             msg = f"no device at unit {unit_id}"
             raise KeyError(msg)
         self.refresh()
+
+    # ------------------------------------------------------------------ control behaviour
+
+    def _setup_control(self) -> None:
+        """Shape the plant as the control options say, before the warm-up."""
+        if self.control.unset_ess_limits:
+            self.settings["ess_max_charging_limit"] = None
+            self.settings["ess_max_discharging_limit"] = None
+        if self.control.dc_charger:
+            self.dc_charger = DcChargerState(unit_id=self.inverters[0].spec.unit_id)
+            settings = self.inverters[0].settings
+            settings["dc_charger_max_charging_power_limit"] = DC_CHARGER_RATED_KW
+            settings["dc_charger_max_discharging_power_limit"] = DC_CHARGER_RATED_KW
+
+    def _remote_mode(self) -> enums.RemoteEmsControlMode | None:
+        """The remote EMS control mode in force; None while remote EMS is off (or off grid)."""
+        if self.off_grid or not self.settings.get("remote_ems_enable"):
+            return None
+        setting = self.settings.get("remote_ems_control_mode")
+        return enums.RemoteEmsControlMode.parse(setting if isinstance(setting, int) else None)
+
+    def _limits_apply(self) -> bool:
+        """Whether 40032/40034/40036 act now: always on V2.9, in the command modes before."""
+        if not self.control.limits_in_command_modes_only:
+            return True
+        return self._remote_mode() in COMMAND_MODES
+
+    def _limit_import(self, pv: list[float], ess: list[float], demand: float) -> None:
+        """Charge less where the grid point (40040) or PCS (40044) import limit binds."""
+        charging = sum(e for e in ess if e > 0)
+        if charging <= 0:
+            return
+        total_ac = sum(p - e for p, e in zip(pv, ess, strict=True))
+        excess = max(
+            demand - total_ac - self._setting("grid_max_import_limit"),
+            -total_ac - self._setting("pcs_max_import_limit"),
+            0.0,
+        )
+        cut = min(excess, charging)
+        if cut > 0:
+            ess[:] = [e - cut * e / charging if e > 0 else e for e in ess]
+
+    def _plant_reverts(self) -> None:
+        """Put back the settings the firmware reverts on its own, once their time is up."""
+        for key, (due, previous) in list(self._reverts.items()):
+            if self.time >= due - 1e-6:
+                del self._reverts[key]
+                self.settings[key] = previous
+
+    def _vehicle_plugged(self, hour: float) -> bool:
+        """Whether a vehicle is connected to the AC charger: evenings and nights."""
+        return hour >= 17.5 or hour < 7.5
+
+    def _control_write(self, unit_id: int, key: str, value: Value | None) -> bool:
+        """What a write does beyond storing the value; True when it is handled entirely here."""
+        kind = self.unit_kind(unit_id)
+        after = self.control.revert_grid_export_limit_after
+        if kind is DeviceKind.PLANT and key == "grid_max_export_limit" and after is not None:
+            # A later write before the revert keeps the value from before the first one.
+            _, previous = self._reverts.pop(key, (0.0, self.settings.get(key)))
+            self._reverts[key] = (self.time + after, previous)
+            return False
+        charger = self.dc_charger
+        if kind is not DeviceKind.INVERTER or charger is None or unit_id != charger.unit_id:
+            return False
+        if key == "dc_charger_start_stop":  # 0: start, 1: stop
+            charger.started = value == 0
+            if charger.started:
+                charger.session_energy = charger.session_seconds = 0.0
+                charger.fault = self._dc_charge_limit() <= 0
+            else:
+                charger.fault = False
+            return True
+        if key == "dc_charger_max_charging_power_limit" and charger.started and value == 0:
+            charger.fault = True
+        return False
+
+    def write_refusal(self, unit_id: int, key: str, value: Value | None) -> int | None:
+        """The exception code the firmware answers a valid write with; None when it takes it."""
+        options = self.control
+        kind = self.unit_kind(unit_id)
+        number = float(value) if isinstance(value, (int, float)) else math.inf
+        if kind is DeviceKind.PLANT and key in {
+            "ess_max_charging_limit",
+            "ess_max_discharging_limit",
+        }:
+            if options.limit_writes_need_remote_ems and not self.settings.get("remote_ems_enable"):
+                return int(ExceptionCode.ILLEGAL_ADDRESS)
+            rated = sum(i.spec.ess_rated_power for i in self.inverters)
+            if options.ratings_bound_writes and number > rated + 1e-9:
+                return int(ExceptionCode.ILLEGAL_VALUE)
+        charger = self.ac_charger
+        if kind is DeviceKind.AC_CHARGER and charger is not None:
+            if (
+                key == "ac_charger_start_stop"
+                and value == 0
+                and options.ac_charger_start_needs_vehicle
+                and not self._vehicle_plugged(self.local_hour())
+            ):
+                return int(ExceptionCode.ILLEGAL_ADDRESS)
+            ceiling = min(charger.rated_current, charger.breaker_current)
+            if key == "ac_charger_output_current" and options.ratings_bound_writes:
+                return int(ExceptionCode.ILLEGAL_VALUE) if number > ceiling + 1e-9 else None
+        if kind is DeviceKind.INVERTER and key in {
+            "dc_charger_max_charging_power_limit",
+            "dc_charger_max_discharging_power_limit",
+        }:
+            rated = DC_CHARGER_RATED_KW if self.dc_charger is not None else 0.0
+            if options.ratings_bound_writes and number > rated + 1e-9:
+                return int(ExceptionCode.ILLEGAL_VALUE)
+        return None
+
+    def _dc_charge_limit(self) -> float:
+        charger = self.dc_charger
+        if charger is None:
+            return 0.0
+        inv = self.inverter(charger.unit_id)
+        limit = inv.settings.get("dc_charger_max_charging_power_limit")
+        return float(limit) if isinstance(limit, (int, float)) else DC_CHARGER_RATED_KW
+
+    def _dc_charger_power(self) -> float:
+        """What the DC charger draws now, kW: its limit while it charges a vehicle not yet full."""
+        charger = self.dc_charger
+        if charger is None or not charger.started or charger.fault or charger.vehicle_soc >= 100:
+            return 0.0
+        if not self._inverter_running(self.inverter(charger.unit_id)):
+            return 0.0
+        return max(0.0, min(DC_CHARGER_RATED_KW, self._dc_charge_limit()))
+
+    def _integrate_dc_charger(self, dt: float) -> None:
+        charger = self.dc_charger
+        power = self._dc_charger_power()
+        if charger is None or power <= 0:
+            return
+        energy = power * dt / 3600.0
+        charger.vehicle_soc = min(100.0, charger.vehicle_soc + energy / VEHICLE_KWH * 100)
+        charger.session_energy += energy
+        charger.session_seconds += dt
+        charger.charge_total += energy
+
+    def _dc_charger_values(self, inv: InverterState) -> dict[str, Value | None]:
+        """The DC charger registers of the inverter that has one."""
+        charger = self.dc_charger
+        if charger is None or inv.spec.unit_id != charger.unit_id:
+            return {}
+        power = self._dc_charger_power()
+        if charger.fault:
+            state = enums.DcChargerState.FAULT
+        elif power > 0:
+            state = enums.DcChargerState.CHARGING
+        elif charger.started:
+            state = enums.DcChargerState.ENDED
+        else:
+            state = enums.DcChargerState.OCCUPIED
+        voltage = 360.0 + 0.6 * charger.vehicle_soc
+        return {
+            "dc_charger_running_state": int(state),
+            "dc_charger_rated_charging_power": DC_CHARGER_RATED_KW,
+            "dc_charger_rated_discharging_power": DC_CHARGER_RATED_KW,
+            "dc_charger_output_power": power,
+            "dc_charger_vehicle_battery_voltage": round(voltage, 1),
+            "dc_charger_charging_current": round(power * 1000 / voltage, 1),
+            "dc_charger_vehicle_soc": round(charger.vehicle_soc, 1),
+            "dc_charger_session_charge_energy": _floor(charger.session_energy, 100),
+            "dc_charger_session_charge_duration": int(charger.session_seconds),
+            "dc_charger_charge_energy_total": _floor(charger.charge_total, 100),
+        }
 
     def set_scenario(self, scenario: Scenario | str, unit_id: int = 1) -> None:
         """Switch to a scenario; device faults hit the inverter at ``unit_id``."""

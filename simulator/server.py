@@ -39,7 +39,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
@@ -58,7 +58,7 @@ from custom_components.sigenergy_modbus.protocol.registers import (
 from . import modbus
 from .firmware import PROFILES, FirmwareProfile
 from .modbus import ExceptionCode
-from .model import PlantModel, Scenario, default_start_time, plant_at_soc
+from .model import ControlOptions, PlantModel, Scenario, default_start_time, plant_at_soc
 from .registermap import encode_register, unit_map
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ class Faults:
       covering that address only (a device busy for a moment).
     * ``unsupported``: ``(unit_id, address)`` pairs the firmware lacks; any
       request covering them answers 0x02.
+    * ``write_exceptions[(unit_id, address)] = code``: like ``exceptions``, for
+      writes only (reads of the address are answered).
     * ``stall(seconds)`` / ``stall(None)``: the device hangs, for a time or
       until ``clear_stall()``; requests queue up and are served afterwards.
     """
@@ -114,6 +116,7 @@ class Faults:
         self.exceptions: dict[tuple[int, int], int] = {}
         self.once: dict[tuple[int, int], int] = {}
         self.unsupported: set[tuple[int, int]] = set()
+        self.write_exceptions: dict[tuple[int, int], int] = {}
         self._stall_until: float | None = 0.0
         self._wakeup: asyncio.Event | None = None
 
@@ -152,6 +155,7 @@ class Faults:
         self.exceptions.clear()
         self.once.clear()
         self.unsupported.clear()
+        self.write_exceptions.clear()
         self.clear_stall()
 
 
@@ -171,6 +175,8 @@ class Stats:
 
     Coil states are 0 and 1.
     """
+    write_times: list[float] = field(default_factory=list)
+    """When each of ``writes`` arrived (``time.monotonic()``), for the pacing between writes."""
     exceptions: dict[int, int] = field(default_factory=dict)
     """Exception replies sent, by exception code."""
     connections: int = 0
@@ -188,6 +194,7 @@ class Stats:
         self.requests = self.registers_read = self.connections = self.bad_frames = 0
         self.by_function.clear()
         self.writes.clear()
+        self.write_times.clear()
         self.exceptions.clear()
 
 
@@ -270,6 +277,7 @@ class PlantSimulator:
         firmware: str = "v2.9",
         phases: int = 3,
         start_soc: float | None = None,
+        control: ControlOptions | None = None,
     ) -> None:
         """Build the plant; nothing listens until :meth:`start`.
 
@@ -280,7 +288,8 @@ class PlantSimulator:
         of :mod:`simulator.firmware` (real-firmware profiles have no coils);
         ``phases`` 1 makes the inverters single-phase models. ``start_soc``:
         the batteries' state of charge at the start (default: what the seeded
-        day gives).
+        day gives). ``control``: how the firmware treats control writes
+        (``ControlOptions``; default: the firmware profile's).
         """
         if firmware not in PROFILES:
             msg = f"firmware must be one of {', '.join(PROFILES)}, not {firmware!r}"
@@ -297,6 +306,7 @@ class PlantSimulator:
             start = default_start_time(self.tz)
         else:
             start = float(start_time)
+        self.firmware: FirmwareProfile = PROFILES[firmware]
         plant: dict[str, Any] = {
             "inverters": inverters,
             "ac_charger": ac_charger,
@@ -304,9 +314,9 @@ class PlantSimulator:
             "start_time": start,
             "tz": self.tz,
             "phases": phases,
+            "control": control if control is not None else replace(self.firmware.control),
         }
         self.model = PlantModel(**plant) if start_soc is None else plant_at_soc(start_soc, **plant)
-        self.firmware: FirmwareProfile = PROFILES[firmware]
         self._refused = {kind: self.firmware.refuses(kind) for kind in DeviceKind}
         for unit_id in self.inverter_ids:
             self.model.set_firmware(unit_id, self.firmware.version)
@@ -559,6 +569,7 @@ class PlantSimulator:
                 stats.writes.append(
                     (frame.unit_id, int(request.function), request.address, list(request.values))
                 )
+                stats.write_times.append(time.monotonic())
         reply = await self._respond(frame.unit_id, function, request)
         if not isinstance(reply, ExceptionCode):
             return reply
@@ -621,7 +632,9 @@ class PlantSimulator:
                 return absent
         return encode_register(register, self.model.values(unit_id).get(key, 0))
 
-    def _fault(self, unit_id: int, address: int, count: int) -> ExceptionCode | None:
+    def _fault(
+        self, unit_id: int, address: int, count: int, *, write: bool = False
+    ) -> ExceptionCode | None:
         """The exception an injected fault answers for this range, if any."""
         kind = self.model.unit_kind(unit_id)
         starts = unit_map(kind).starts if kind is not None else {}
@@ -631,7 +644,9 @@ class PlantSimulator:
             end = target + (register.count if register is not None else 1)
             return target < address + count and address < end
 
-        for (unit, target), code in self.faults.exceptions.items():
+        faults = self.faults
+        exceptions = {**faults.exceptions, **(faults.write_exceptions if write else {})}
+        for (unit, target), code in exceptions.items():
             if unit == unit_id and covers(target):
                 return ExceptionCode(code)
         for (unit, target), code in list(self.faults.once.items()):
@@ -706,7 +721,7 @@ class PlantSimulator:
         self, unit_id: int, func_code: int, address: int, values: Sequence[int]
     ) -> ExceptionCode | None:
         """Switch coils: all addresses are checked before any coil switches."""
-        if (fault := self._fault(unit_id, address, len(values))) is not None:
+        if (fault := self._fault(unit_id, address, len(values), write=True)) is not None:
             return fault
         bits = self._bits(unit_id, func_code)
         if bits is None or address + len(values) > len(bits):
@@ -718,7 +733,7 @@ class PlantSimulator:
         self, unit_id: int, address: int, words: list[int]
     ) -> ExceptionCode | None:
         """Write whole registers: all are validated before any takes effect."""
-        if (fault := self._fault(unit_id, address, len(words))) is not None:
+        if (fault := self._fault(unit_id, address, len(words), write=True)) is not None:
             return fault
         starts = unit_map(self._kind(unit_id)).starts
         changes: list[tuple[Register, Value | None]] = []
@@ -731,9 +746,13 @@ class PlantSimulator:
                 return ExceptionCode.ILLEGAL_VALUE
             chunk = words[position - address : position - address + register.count]
             try:
-                changes.append((register, self._validate(register, chunk)))
+                value = self._validate(register, chunk)
             except SigenergyValueError:
                 return ExceptionCode.ILLEGAL_VALUE
+            refused = self.model.write_refusal(unit_id, register.key, value)
+            if refused is not None:  # the firmware's own rules: the mode, its ratings
+                return ExceptionCode(refused)
+            changes.append((register, value))
             position += register.count
         for register, value in changes:
             self.model.write(unit_id, register.key, value)

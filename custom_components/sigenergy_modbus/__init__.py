@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 
 from .binary_sensor import BINARY_SENSORS
+from .button import BUTTONS
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
+from .control import CONTROL_REALTIME, CONTROL_SETTINGS, PlantController, async_revert_removed
 from .coordinator import (
     PlantFeatures,
     PlantLink,
@@ -22,6 +25,7 @@ from .coordinator import (
     SigenergyRuntimeData,
 )
 from .entity import poll_plan, register_devices
+from .number import NUMBERS
 from .protocol.client import SigenergyClient
 from .protocol.contacts import IoSupport, probe_io
 from .protocol.exceptions import SigenergyDeviceError, SigenergyError
@@ -32,17 +36,28 @@ from .protocol.plausibility import Plausibility
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, smart_load_registers
 from .protocol.values import POWER_DEADBAND_KW, code, number
 from .seed import async_seed_counters
+from .select import SELECTS
 from .sensor import SENSORS, SMART_LOADS, counters_of, guarded_counters
+from .services import async_setup_services
 from .switch import SWITCHES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
 
     from .entity import SigenergyEntityDescription
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 DRY_CONTACTS_URL = (
     "https://github.com/sigenergy-ha/sigenergy-homeassistant#dry-contacts-do1--do2-smart-loads"
 )
@@ -50,7 +65,18 @@ DESCRIPTIONS: dict[Platform, Sequence[SigenergyEntityDescription]] = {
     Platform.SENSOR: SENSORS,
     Platform.BINARY_SENSOR: BINARY_SENSORS,
     Platform.SWITCH: SWITCHES,
+    Platform.NUMBER: NUMBERS,
+    Platform.SELECT: SELECTS,
+    Platform.BUTTON: BUTTONS,
 }
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the control actions: force charge, force discharge, hold, release."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:
@@ -82,6 +108,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         # Fastest first: what it reads along the way spares the slower ones requests.
         for coordinator in coordinators.values():
             await coordinator.async_config_entry_first_refresh()
+        controller = PlantController(hass, entry, client, coordinators)
+        await controller.async_start()
     except SigenergyError as err:
         await client.close()
         raise ConfigEntryNotReady(
@@ -98,6 +126,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         features=features,
         coordinators=coordinators,
         devices=devices,
+        controller=controller,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -223,6 +252,9 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
     plan = poll_plan(hass, plant, features, DESCRIPTIONS)
     plausibility = Plausibility(plant)
     link = PlantLink()  # one outage, one line: shared by the four
+    # The guardrails of control read these whatever is enabled; they share requests.
+    plan.add(PollGroup.REALTIME, PLANT_UNIT_ID, CONTROL_REALTIME)
+    plan.add(PollGroup.SETTINGS, PLANT_UNIT_ID, CONTROL_SETTINGS)
     settings = SettingsCoordinator(
         hass,
         entry,
@@ -285,5 +317,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -
     """Unload the platforms and close the connection."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.controller.async_stop()
         await entry.runtime_data.client.close()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """A plant deleted during an action gets its own settings back; nothing is left stored."""
+    plant = PlantInfo.from_data(str(entry.unique_id), entry.data)
+    client = SigenergyClient(
+        plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
+    )
+    await async_revert_removed(hass, entry.entry_id, client)

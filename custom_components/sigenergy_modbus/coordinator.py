@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
+    from .control import PlantController
     from .protocol.client import SigenergyClient
     from .protocol.codec import Value
     from .protocol.models import PlantInfo
@@ -203,11 +204,16 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.rejected: dict[tuple[int, str], int] = {}
         """Counter readings the guard did not publish, by unit id and key (diagnostics)."""
         self.last_error: str | None = None
+        self.polls = 0
+        """Polls started so far: data from poll N was read after anything done before it began."""
+        self._pins: dict[tuple[int, str], tuple[Value | None, int]] = {}
         self._notes: set[tuple[int, str]] = set()
         self._held: set[tuple[int, str]] = set()
         self._silent_units: set[int] = set()
 
     async def _async_update_data(self) -> PlantData:
+        self.polls += 1
+        poll = self.polls
         try:
             data = await self._read()
         except SigenergyError as err:
@@ -222,6 +228,23 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.last_error = None
         self._on_success()
         self.link.succeeded(self)
+        return self._pinned(data, poll)
+
+    def pin(self, unit_id: int, key: str, value: Value | None) -> None:
+        """A value just written and read back: it wins over a poll already on the wire.
+
+        A poll that began before the write may have read the register before
+        it; its older reading must not replace what the write confirmed.
+        Polls that begin later read the register again.
+        """
+        self._pins[unit_id, key] = (value, self.polls)
+
+    def _pinned(self, data: PlantData, poll: int) -> PlantData:
+        for (unit_id, key), (value, pinned) in list(self._pins.items()):
+            if poll > pinned:
+                del self._pins[unit_id, key]
+            elif unit_id in data and key in data[unit_id]:
+                data[unit_id] = data[unit_id].replaced({key: value})
         return data
 
     async def _read(self) -> PlantData:
@@ -520,3 +543,5 @@ class SigenergyRuntimeData:
     coordinators: Mapping[PollGroup, SigenergyCoordinator]
     devices: Mapping[tuple[str, str], str]
     """Registry ids of the plant's devices, by identifier."""
+    controller: PlantController
+    """Every write to the plant goes through it: actions, settings, commands."""

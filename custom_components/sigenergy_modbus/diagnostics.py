@@ -24,7 +24,8 @@ async def async_get_config_entry_diagnostics(
     ``implausible_values`` counts, by unit and register, the readings outside
     their physical range and the codes outside their table;
     ``counter_readings_rejected`` the energy counter readings the guard did
-    not publish.
+    not publish; ``control`` the writes made, the last ones and the running
+    action.
     """
     runtime = entry.runtime_data
     client = runtime.client
@@ -65,4 +66,5 @@ async def async_get_config_entry_diagnostics(
         "implausible_values": plausibility.counts(),
         "counter_readings_rejected": rejected,
         "client": asdict(client.stats),
+        "control": runtime.controller.diagnostics(),
     }

@@ -10,6 +10,7 @@ smart loads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003 - a property's return type Home Assistant reads
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from homeassistant.const import (
     UnitOfReactivePower,
     UnitOfTemperature,
 )
+from homeassistant.helpers.device_registry import DeviceInfo
 
 from .const import PollGroup
 from .entity import (
@@ -40,16 +42,18 @@ from .entity import (
     SigenergyEntity,
     SigenergyEntityDescription,
     active_alarms,
+    device_identifier,
     targets,
+    unique_id_for,
     unit_id_of,
 )
 from .protocol import indicators as ind
+from .protocol.control import Action
 from .protocol.enums import (
     AcChargerState,
     DcChargerState,
     EmsWorkMode,
     GridStatus,
-    RemoteEmsControlMode,
     RunningState,
 )
 from .protocol.keys import Key
@@ -63,7 +67,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .coordinator import PlantFeatures, SigenergyConfigEntry
+    from .coordinator import PlantFeatures, SigenergyConfigEntry, SigenergyRuntimeData
     from .entity import Unit
     from .protocol.models import InverterInfo, PlantInfo
 
@@ -419,17 +423,6 @@ PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         entity_registry_enabled_default=False,
     ),
     SigenergySensorEntityDescription(
-        key="backup_soc",
-        translation_key="backup_soc",
-        role=DeviceRole.PLANT,
-        poll=PollGroup.SETTINGS,
-        registers=(Key.ESS_BACKUP_SOC,),
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    SigenergySensorEntityDescription(
         key="plant_available_charging_power",
         translation_key="plant_available_charging_power",
         role=DeviceRole.PLANT,
@@ -469,18 +462,6 @@ PLANT_SENSORS: tuple[SigenergySensorEntityDescription, ...] = (
         value_fn=_enum_value(Key.EMS_WORK_MODE, EmsWorkMode),
         device_class=SensorDeviceClass.ENUM,
         options=_options(EmsWorkMode),
-    ),
-    SigenergySensorEntityDescription(
-        key="remote_ems_control_mode",
-        translation_key="remote_ems_control_mode",
-        role=DeviceRole.PLANT,
-        poll=PollGroup.SETTINGS,
-        registers=(Key.REMOTE_EMS_CONTROL_MODE,),
-        value_fn=_enum_value(Key.REMOTE_EMS_CONTROL_MODE, RemoteEmsControlMode),
-        device_class=SensorDeviceClass.ENUM,
-        options=_options(RemoteEmsControlMode),
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
     ),
     # --- energy (60 s) ---
     SigenergySensorEntityDescription(
@@ -1247,6 +1228,7 @@ async def async_setup_entry(
         )
         for description, unit in targets(runtime.plant, runtime.features, SENSORS)
     )
+    async_add_entities(SigenergyControlSensor(runtime, d) for d in CONTROL_SENSORS)
 
 
 class SigenergySensorEntity(SigenergyEntity, SensorEntity):
@@ -1300,3 +1282,50 @@ def sensor_value(description: SigenergySensorEntityDescription, values: UnitValu
     else:
         value = values.number(description.registers[0])
     return 0.0 if isinstance(value, float) and value == 0 else value
+
+
+NO_ACTION = "none"
+
+CONTROL_SENSORS: tuple[SensorEntityDescription, ...] = (
+    SensorEntityDescription(
+        key="control_action",
+        translation_key="control_action",
+        device_class=SensorDeviceClass.ENUM,
+        options=[NO_ACTION, *(str(a) for a in Action)],
+    ),
+    SensorEntityDescription(
+        key="control_action_end",
+        translation_key="control_action_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+    ),
+)
+"""The running action and its deadline: what the controller does, not a register."""
+
+
+class SigenergyControlSensor(SensorEntity):
+    """The action that has remote EMS (force charge, force discharge, hold), or none."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, runtime: SigenergyRuntimeData, description: SensorEntityDescription) -> None:
+        """Bind the sensor to the plant's controller and device."""
+        self.entity_description = description
+        self.controller = runtime.controller
+        plant = runtime.plant
+        self._attr_unique_id = unique_id_for(plant, plant, description.key)
+        self._attr_device_info = DeviceInfo(
+            identifiers={device_identifier(plant, plant, DeviceRole.PLANT)}
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the controller."""
+        self.async_on_remove(self.controller.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The action's name (``none`` without one), or its deadline."""
+        action = self.controller.action
+        if self.entity_description.key == "control_action_end":
+            return None if action is None else action.deadline
+        return NO_ACTION if action is None else str(action.action)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from homeassistant.config_entries import SOURCE_DHCP, ConfigEntryState
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -18,6 +20,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.sigenergy_modbus import config_flow
 from custom_components.sigenergy_modbus.const import DOMAIN
 from custom_components.sigenergy_modbus.protocol import client as client_module
+from simulator import ControlOptions
 from tests.clock import settle
 from tests.faults.conftest import advance
 
@@ -59,24 +62,53 @@ def _secrets(hass: HomeAssistant, simulator: PlantSimulator) -> list[str]:
     ]
 
 
-@THREE
+CONTROL_PLATFORMS = ("number", "select", "button", "switch")
+
+
+@pytest.mark.parametrize(
+    "simulator_options",
+    [{"inverters": 3, "ac_charger": True, "control": ControlOptions(dc_charger=True)}],
+)
+@pytest.mark.parametrize("everything", [False, True], ids=["default", "every entity enabled"])
+@pytest.mark.timeout(300)  # a day of a 3-inverter plant, every entity, on a loaded machine
 async def test_no_write_in_a_whole_day(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
     simulator: PlantSimulator,
     freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    *,
+    everything: bool,
 ) -> None:
     """24 simulated hours of polling, no automation: the plant never receives a write.
 
     In quarter hours: every poll and every timer of the integration comes due
     at each step, through a midnight and a whole day of the plant's physics.
+
+    With the control entities (numbers, select, switches, buttons) of the
+    plant and both chargers, enabled or not; nothing of control writes on
+    its own, and its guardrails find nothing to report.
     """
+    registry = er.async_get(hass)
+    if everything:
+        for entry in er.async_entries_for_config_entry(registry, loaded.entry_id):
+            if entry.disabled_by is not None:
+                registry.async_update_entity(entry.entity_id, disabled_by=None)
+        assert await hass.config_entries.async_reload(loaded.entry_id)
+        await hass.async_block_till_done()
+    entries = er.async_entries_for_config_entry(registry, loaded.entry_id)
+    for platform in CONTROL_PLATFORMS:
+        mine = [e for e in entries if e.domain == platform]
+        assert mine, platform
+        assert everything is all(e.disabled_by is None for e in mine), platform
     requests = simulator.stats.requests
     await advance(hass, freezer, 900, 24 * 4, simulator)
     assert simulator.stats.requests > requests + 24 * 4 * 3  # it did poll all day
     assert simulator.stats.writes == []
     assert simulator.stats.by_function.keys() <= {0x01, 0x02, 0x03, 0x04}
     assert loaded.runtime_data.client.stats.writes == 0
+    assert loaded.runtime_data.controller.writes == 0
+    assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
 
 
 @THREE

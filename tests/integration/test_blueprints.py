@@ -28,7 +28,15 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
 
 BLUEPRINT_DIR = Path(__file__).parents[2] / "blueprints" / "automation" / "sigenergy_modbus"
-BLUEPRINT_FILES = ("solar_surplus.yaml", "soc_window.yaml", "off_grid_shedding.yaml")
+BLUEPRINT_FILES = (
+    "solar_surplus.yaml",
+    "soc_window.yaml",
+    "off_grid_shedding.yaml",
+    "cheap_charging.yaml",
+    "negative_price_export.yaml",
+    "hold_while_ev_charges.yaml",
+)
+"""Every blueprint; the control ones are run against the integration in test_control_blueprints."""
 
 EXPORT = "sensor.sigenergy_plant_grid_export_power"
 IMPORT = "sensor.sigenergy_plant_grid_import_power"
@@ -156,6 +164,9 @@ def test_readme_gives_each_import_address(name: str) -> None:
         ("solar_surplus.yaml", {"load_switch": DO1}),
         ("soc_window.yaml", {"load_switch": DO1}),
         ("off_grid_shedding.yaml", {"load_switches": [DO1, DO2]}),
+        ("cheap_charging.yaml", {"plant": "abc123", "price_sensor": "sensor.price"}),
+        ("negative_price_export.yaml", {"price_sensor": "sensor.price"}),
+        ("hold_while_ev_charges.yaml", {"plant": "abc123", "charger_power": "sensor.wallbox"}),
     ],
 )
 def test_defaults_fill_every_other_input(name: str, required: dict[str, Any]) -> None:

@@ -9,14 +9,17 @@ from types import ModuleType
 import pytest
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
+from custom_components.sigenergy_modbus.button import BUTTONS
 from custom_components.sigenergy_modbus.entity import INVERTER_ROLES, DeviceRole
+from custom_components.sigenergy_modbus.number import NUMBERS
 from custom_components.sigenergy_modbus.protocol.keys import Key
 from custom_components.sigenergy_modbus.protocol.registers import BY_KEY, DeviceKind
+from custom_components.sigenergy_modbus.select import SELECTS
 from custom_components.sigenergy_modbus.sensor import SENSORS, Counter
 from custom_components.sigenergy_modbus.switch import SWITCHES
 
 ROOT = Path(__file__).parents[2]
-ALL = (*SENSORS, *BINARY_SENSORS, *SWITCHES)
+ALL = (*SENSORS, *BINARY_SENSORS, *SWITCHES, *NUMBERS, *SELECTS, *BUTTONS)
 
 # The protocol prints units its own way; Home Assistant has its own spelling.
 UNITS = {"℃": "°C", "kVar": "kvar"}
@@ -70,7 +73,25 @@ def test_descriptions_read_registers_of_their_device() -> None:
         for k in d.plant_registers
         if BY_KEY[k].device is not DeviceKind.PLANT
     ]
+    wrong += [
+        f"{d.key}: {d.command}"
+        for d in BUTTONS
+        if BY_KEY[d.command].device is not DEVICE_OF_ROLE[d.role]
+    ]
     assert wrong == []
+
+
+def test_settings_write_their_own_register() -> None:
+    """A number writes the first register it reads; its range reads the rest."""
+    for description in NUMBERS:
+        assert description.registers[0] == description.setting.key, description.key
+        assert description.registers[1:] == description.setting.ratings, description.key
+        register = BY_KEY[description.setting.key]
+        assert register.access.writable, description.key
+        assert UNITS.get(register.unit or "", register.unit) in {
+            description.native_unit_of_measurement,
+            None,
+        }, description.key
 
 
 def test_unit_matches_the_register() -> None:
@@ -101,6 +122,6 @@ def test_counters_are_energy_registers() -> None:
 
 def test_unique_keys_per_device() -> None:
     """No two descriptions of a platform and device share a key (their unique ids would)."""
-    for platform in (SENSORS, BINARY_SENSORS, SWITCHES):
+    for platform in (SENSORS, BINARY_SENSORS, SWITCHES, NUMBERS, SELECTS, BUTTONS):
         seen = [(d.role, d.key) for d in platform]
         assert len(seen) == len(set(seen))

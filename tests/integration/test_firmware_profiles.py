@@ -33,6 +33,9 @@ PROFILES = ["v2.9", "spc116", "early-2025", "spc109", "v2.8"]
 SLOWEST_FIRST = [PollGroup.SETTINGS, PollGroup.ENERGY, PollGroup.DETAIL, PollGroup.REALTIME]
 ALARMS = [f"plant_alarm_{n}" for n in range(1, 8)] + [f"inverter_1_alarm_{n}" for n in range(1, 6)]
 
+DRY_CONTACT_SWITCH = "switch.sigenergy_inverter_1_dry_contact_"
+"""The dry contacts' switches (the plant's remote EMS switch is no dry contact)."""
+
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
@@ -144,7 +147,9 @@ async def test_spc116_single_phase_unit(
             assert value not in {"-0.01", "-0.1"}, entity_id
     # No coils: no switches, no inputs, and one repair issue that says why.
     assert not {
-        e for e in ids if e.startswith(("switch.", "binary_sensor.sigenergy_inverter_1_di"))
+        e
+        for e in ids
+        if e.startswith((DRY_CONTACT_SWITCH, "binary_sensor.sigenergy_inverter_1_di"))
     }
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"no_dry_contacts_{simulator.serial(1)}")
     assert issue is not None
@@ -231,7 +236,7 @@ async def test_what_the_firmware_refuses_is_unavailable_the_rest_is_there(
     shown = {e for e in ids if state(hass, e) == STATE_UNAVAILABLE}
     assert shown == unavailable
     has_coils = simulator.firmware.coils
-    assert bool({e for e in ids if e.startswith("switch.")}) == has_coils
+    assert bool({e for e in ids if e.startswith(DRY_CONTACT_SWITCH)}) == has_coils
     issues = ir.async_get(hass)
     assert (
         issues.async_get_issue(DOMAIN, f"no_dry_contacts_{simulator.serial(1)}") is None

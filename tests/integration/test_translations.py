@@ -20,13 +20,17 @@ from typing import Any
 import pytest
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
+from custom_components.sigenergy_modbus.button import BUTTONS
+from custom_components.sigenergy_modbus.control import BLOCKED_ISSUES
 from custom_components.sigenergy_modbus.entity import DeviceRole, device_infos
+from custom_components.sigenergy_modbus.number import NUMBERS
 from custom_components.sigenergy_modbus.protocol.models import (
     AcChargerInfo,
     InverterInfo,
     PlantInfo,
 )
-from custom_components.sigenergy_modbus.sensor import SENSORS
+from custom_components.sigenergy_modbus.select import SELECTS
+from custom_components.sigenergy_modbus.sensor import CONTROL_SENSORS, SENSORS
 from custom_components.sigenergy_modbus.switch import SWITCHES
 
 ROOT = Path(__file__).parents[2]
@@ -124,9 +128,12 @@ def test_english_values_are_non_empty_strings() -> None:
 # --- entities ----------------------------------------------------------------
 
 PLATFORMS = {
-    "sensor": SENSORS,
+    "sensor": (*SENSORS, *CONTROL_SENSORS),
     "binary_sensor": BINARY_SENSORS,
     "switch": SWITCHES,
+    "number": NUMBERS,
+    "select": SELECTS,
+    "button": BUTTONS,
 }
 
 
@@ -165,7 +172,7 @@ def test_no_unused_entity_strings(platform: str) -> None:
 
 def test_states_only_for_enum_sensors() -> None:
     """Only sensors with options have translated states."""
-    with_options = {d.translation_key for d in SENSORS if d.options is not None}
+    with_options = {d.translation_key for d in PLATFORMS["sensor"] if d.options is not None}
     with_states = {k for k, v in STRINGS["entity"]["sensor"].items() if "state" in v}
     assert with_states == with_options
 
@@ -249,9 +256,10 @@ def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
                 continue
             func = call.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called == "async_create_issue":
+            # control.py raises through helpers that add the domain (and the issue's title)
+            if called in {"async_create_issue", "_issue"}:
                 section = "issues"
-            elif "translation_domain" in keywords:
+            elif "translation_domain" in keywords or called in {"_failed", "_invalid"}:
                 section = "exceptions"
             else:
                 continue  # an entity or device description: checked above
@@ -260,6 +268,8 @@ def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
             )
             placeholders = keywords.get("translation_placeholders")
             keys = set() if placeholders is None else _dict_keys(placeholders, scope)
+            if called == "_issue" and keys is not None:
+                keys |= {"title"}
             where = f"{path.relative_to(INTEGRATION)}:{call.lineno}"
             found.append((section, key.value, where, keys))
     return found
@@ -268,7 +278,7 @@ def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
 def test_translation_key_literals_found() -> None:
     """The AST search finds what a plain grep of the three raising modules finds."""
     grep = set()
-    for name in ("coordinator.py", "switch.py", "__init__.py"):
+    for name in ("coordinator.py", "switch.py", "__init__.py", "control.py", "services.py"):
         grep |= set(re.findall(r'translation_key="(\w+)"', _source(name)))
     grep -= {d.translation_key for d in SWITCHES}  # the switch's entity name
     assert grep
@@ -283,7 +293,7 @@ def test_exceptions_and_issues_exist() -> None:
         if strings is None:
             problems.append(f"{where}: {section}.{key} missing")
             continue
-        used = set().union(*(_placeholders(text) for text in strings.values()))
+        used = set().union(*(_placeholders(text) for text in _leaves(strings).values()))
         if keys is not None and used != keys:
             problems.append(f"{where}: {section}.{key} placeholders {used} != {keys}")
     assert problems == []
@@ -292,6 +302,8 @@ def test_exceptions_and_issues_exist() -> None:
 def test_no_unused_exception_or_issue_strings() -> None:
     """Every exception and issue string is raised somewhere."""
     used = {(section, key) for section, key, _, _ in _translated_calls()}
+    # issues whose key comes from a table (one per setting that blocks the battery)
+    used |= {("issues", key) for key in BLOCKED_ISSUES.values()}
     defined = {(s, k) for s in ("exceptions", "issues") for k in STRINGS.get(s, {})}
     assert sorted(defined - used) == []
 
@@ -365,3 +377,11 @@ def test_every_field_has_a_description(flow: str) -> None:
     ]
     assert missing == []
     assert extra == []
+
+
+def test_blocked_battery_issues_exist() -> None:
+    """The issues raised by table (one per setting that blocks the battery) have their strings."""
+    for key in BLOCKED_ISSUES.values():
+        strings = STRINGS["issues"][key]
+        used = set().union(*(_placeholders(text) for text in strings.values()))
+        assert used == {"title", "action", "soc", "setting"}, key

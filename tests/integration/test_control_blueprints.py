@@ -1,0 +1,218 @@
+"""The control blueprints, run by Home Assistant's automations against the real integration.
+
+Each blueprint is loaded from a temporary config directory and set up as an
+automation; its actions go to the integration, which writes to the simulated
+plant. The price and charger sensors are plain states: they stand for another
+integration (Nord Pool, Tibber, a wallbox).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from homeassistant.const import Platform
+from homeassistant.setup import async_setup_component
+
+from custom_components.sigenergy_modbus import control
+from tests.integration.control_helpers import (
+    ACTION,
+    ACTION_END,
+    EXPORT_LIMIT,
+    plant_device,
+    plant_writes,
+    run,
+    set_soc,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from simulator import PlantSimulator
+
+BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "sigenergy_modbus"
+PRICE = "sensor.electricity_price"
+CAR = "sensor.wallbox_power"
+TODAY = [0.31, 0.29, 0.27, 0.05, 0.06, 0.07, 0.25, 0.33] + [0.30] * 16
+"""Hourly prices of a day: the three cheapest are 0.05-0.07."""
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """The control sensors, the battery's state of charge, the export limit."""
+    return [Platform.NUMBER, Platform.SENSOR]
+
+
+@pytest.fixture(autouse=True)
+def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frozen clock would hold the 1 s pacing for ever; test_control_pacing checks it."""
+    monkeypatch.setattr(control, "WRITE_INTERVAL", 0.0)
+
+
+@pytest.fixture
+async def blueprints(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[None]:
+    """A config directory that holds the blueprints; the automation is off at the end.
+
+    Turned off, an automation detaches its triggers: the time pattern's timer
+    does not outlive the test.
+    """
+    hass.config.config_dir = str(tmp_path)
+    await hass.async_add_executor_job(
+        shutil.copytree, BLUEPRINTS, tmp_path / "blueprints" / "automation" / "sigenergy_modbus"
+    )
+    yield
+    if hass.services.has_service("automation", "turn_off"):
+        await hass.services.async_call(
+            "automation", "turn_off", {"entity_id": "all"}, blocking=True
+        )
+
+
+async def automation(hass: HomeAssistant, path: str, inputs: dict[str, Any]) -> None:
+    """Set up one automation from a blueprint; it must come up on."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "under test",
+                "use_blueprint": {"path": f"sigenergy_modbus/{path}", "input": inputs},
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get("automation.under_test")
+    assert state is not None
+    assert state.state == "on"
+
+
+def price(hass: HomeAssistant, value: float, today: list[float] | None = None) -> None:
+    hass.states.async_set(PRICE, str(value), {"today": today} if today is not None else {})
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_cheap_charging_in_the_cheapest_hours(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    set_soc(simulator, 40.0)
+    price(hass, 0.30, TODAY)
+    await run(hass, freezer, simulator, 5)
+    await automation(
+        hass,
+        "cheap_charging.yaml",
+        {"plant": plant_device(hass, init_integration), "price_sensor": PRICE, "charge_power": 2},
+    )
+    price(hass, 0.31, TODAY)  # not among the three cheapest, above the threshold
+    await hass.async_block_till_done()
+    assert simulator.stats.writes == []
+    price(hass, 0.07, TODAY)  # the third cheapest hour
+    await hass.async_block_till_done()
+    assert plant_writes(simulator) == [(40032, [0, 2000]), (40031, [3]), (40029, [1])]
+    assert hass.states.get(ACTION).state == "force_charge"
+    end = hass.states.get(ACTION_END).state
+    await run(hass, freezer, simulator, 300, step=60)  # renewed: a new end, nothing written
+    assert hass.states.get(ACTION_END).state > end
+    assert len(simulator.stats.writes) == 3
+    price(hass, 0.25, TODAY)  # dearer: released at once
+    await hass.async_block_till_done()
+    assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
+    assert hass.states.get(ACTION).state == "none"
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_cheap_charging_by_threshold_with_any_price_sensor(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A sensor without today's prices: the threshold decides; a longer action is not ours."""
+    set_soc(simulator, 40.0)
+    price(hass, 0.12)
+    await run(hass, freezer, simulator, 5)
+    device = plant_device(hass, init_integration)
+    await automation(
+        hass,
+        "cheap_charging.yaml",
+        {"plant": device, "price_sensor": PRICE, "price_threshold": 0.10, "target_soc": 80},
+    )
+    price(hass, 0.09)
+    await hass.async_block_till_done()
+    assert plant_writes(simulator)[0] == (40032, [0, 3000])  # the default 3 kW
+    price(hass, 0.20)
+    await hass.async_block_till_done()
+    assert hass.states.get(ACTION).state == "none"
+    # the owner's own force charge for two hours: the automation leaves it alone
+    await hass.services.async_call(
+        "sigenergy_modbus",
+        "force_charge",
+        {"device_id": device, "power": 1.0, "duration": {"hours": 2}},
+        blocking=True,
+    )
+    await run(hass, freezer, simulator, 600, step=60)
+    assert hass.states.get(ACTION).state == "force_charge"
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_no_export_at_negative_prices(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    price(hass, 0.08)
+    await automation(hass, "negative_price_export.yaml", {"price_sensor": PRICE})
+    assert simulator.stats.writes == []
+    price(hass, -0.02)
+    await hass.async_block_till_done()
+    assert plant_writes(simulator) == [(40038, [0, 0])]
+    assert simulator.value(247, "grid_sensor_active_power") >= -0.002  # nothing exported
+    await run(hass, freezer, simulator, 600, step=60)  # checked again: nothing to write
+    assert len(simulator.stats.writes) == 1
+    price(hass, 0.01)
+    await hass.async_block_till_done()
+    assert plant_writes(simulator, 1) == [(40038, [0, 13200])]  # the maximum: no limit
+    # a limit the owner set by hand stays
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": EXPORT_LIMIT, "value": 5}, blocking=True
+    )
+    price(hass, 0.02)
+    await run(hass, freezer, simulator, 600, step=60)
+    assert float(hass.states.get(EXPORT_LIMIT).state) == 5.0
+    assert len(simulator.stats.writes) == 3
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_hold_the_battery_while_the_car_charges(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.states.async_set(CAR, "0.0", {"device_class": "power", "unit_of_measurement": "kW"})
+    await automation(
+        hass,
+        "hold_while_ev_charges.yaml",
+        {"plant": plant_device(hass, init_integration), "charger_power": CAR},
+    )
+    hass.states.async_set(CAR, "7.2", {"device_class": "power", "unit_of_measurement": "kW"})
+    await run(hass, freezer, simulator, 50, step=10)
+    assert simulator.stats.writes == []  # not a minute yet
+    await run(hass, freezer, simulator, 20, step=10)
+    assert plant_writes(simulator) == [(40032, [0, 0]), (40031, [4]), (40029, [1])]
+    assert simulator.value(247, "plant_ess_power") == 0.0
+    await run(hass, freezer, simulator, 3600, step=60)  # renewed while it charges
+    assert hass.states.get(ACTION).state == "hold"
+    assert len(simulator.stats.writes) == 3
+    hass.states.async_set(CAR, "0.0", {"device_class": "power", "unit_of_measurement": "kW"})
+    await run(hass, freezer, simulator, 130, step=10)
+    assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
+    assert hass.states.get(ACTION).state == "none"
