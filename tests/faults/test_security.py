@@ -20,6 +20,7 @@ from custom_components.sigenergy_modbus.const import DOMAIN
 from custom_components.sigenergy_modbus.protocol import client as client_module
 from tests.clock import settle
 from tests.faults.conftest import advance
+from tests.helpers import through_progress
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,6 +61,7 @@ def _secrets(hass: HomeAssistant, simulator: PlantSimulator) -> list[str]:
 
 
 @THREE
+@pytest.mark.timeout(240)  # 288 rounds of polls: near a minute alone, more on a busy machine
 async def test_no_write_in_a_whole_day(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
@@ -95,6 +97,7 @@ async def test_diagnostics_hold_nothing_personal(
             data=DhcpServiceInfo(ip=simulator.host, hostname="sigenstor", macaddress=MAC),
         )
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     await hass.async_block_till_done()

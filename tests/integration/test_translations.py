@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
+from custom_components.sigenergy_modbus.config_flow import IDENTIFICATION_ERRORS
 from custom_components.sigenergy_modbus.entity import DeviceRole, device_infos
 from custom_components.sigenergy_modbus.protocol.models import (
     AcChargerInfo,
@@ -303,6 +304,7 @@ CONFIG_FLOW = _source("config_flow.py")
 
 def _flow_errors() -> set[str]:
     errors = set(re.findall(r'errors\[[^\]]+\]\s*=\s*"(\w+)"', CONFIG_FLOW))
+    errors |= set(IDENTIFICATION_ERRORS)  # set from what identification raised
     return errors | set(re.findall(r'\{\s*"base"\s*:\s*"(\w+)"\s*\}', CONFIG_FLOW))
 
 
@@ -314,6 +316,8 @@ def _flow_aborts() -> set[str]:
         reasons.add("already_configured")
     if "async_update_reload_and_abort(" in CONFIG_FLOW:
         reasons.add("reconfigure_successful")
+    if "async_abort(reason=error)" in CONFIG_FLOW:  # a discovery whose identification failed
+        reasons |= set(IDENTIFICATION_ERRORS)
     return reasons
 
 
@@ -339,13 +343,20 @@ def test_no_unused_config_flow_strings() -> None:
 
 def test_config_flow_steps_exist() -> None:
     """Every step the flows show, and every menu option, has strings."""
-    steps = set(re.findall(r'step_id\s*=\s*"(\w+)"', CONFIG_FLOW))
+    steps = set(re.findall(r'(?<!next_)step_id\s*=\s*"(\w+)"', CONFIG_FLOW))
     assert steps
     defined = set(STRINGS["config"]["step"]) | set(STRINGS["options"]["step"])
     assert sorted(steps - defined) == []
     for options in re.findall(r"menu_options\s*=\s*\[([^\]]*)\]", CONFIG_FLOW):
         menu = set(re.findall(r'"(\w+)"', options))
         assert menu == set(STRINGS["config"]["step"]["user"]["menu_options"])
+
+
+def test_config_flow_progress_exists() -> None:
+    """Every progress the flow shows has its description, and none is left unused."""
+    actions = set(re.findall(r'progress_action\s*=\s*"(\w+)"', CONFIG_FLOW))
+    actions |= set(re.findall(r'"(\w+)" if asking_plant else "(\w+)"', CONFIG_FLOW)[0])
+    assert actions == set(STRINGS["config"]["progress"])
 
 
 @pytest.mark.parametrize("flow", ["config", "options"])
