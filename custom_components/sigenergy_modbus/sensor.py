@@ -40,6 +40,7 @@ from .entity import (
     SigenergyEntity,
     SigenergyEntityDescription,
     active_alarms,
+    add_entities,
     targets,
     unit_id_of,
 )
@@ -1240,12 +1241,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for each description every unit of the plant has."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        (SigenergyCounterEntity if description.counter else SigenergySensorEntity)(
-            runtime, description, unit
-        )
-        for description, unit in targets(runtime.plant, runtime.features, SENSORS)
+    add_entities(
+        entry,
+        async_add_entities,
+        SENSORS,
+        lambda runtime, description, unit: (
+            SigenergyCounterEntity if description.counter else SigenergySensorEntity
+        )(runtime, description, unit),
     )
 
 

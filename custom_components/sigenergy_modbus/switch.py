@@ -20,7 +20,7 @@ from .entity import (
     DeviceRole,
     SigenergyEntity,
     SigenergyEntityDescription,
-    targets,
+    add_entities,
 )
 from .protocol.contacts import DRY_CONTACTS
 from .protocol.exceptions import SigenergyError, SigenergyReadOnlyError
@@ -61,11 +61,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add DO1 and DO2 of every inverter whose coils answered the probe."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergyDryContactSwitch(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, SWITCHES)
-    )
+    add_entities(entry, async_add_entities, SWITCHES, SigenergyDryContactSwitch)
 
 
 class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):

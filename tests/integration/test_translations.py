@@ -269,7 +269,7 @@ def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
 def test_translation_key_literals_found() -> None:
     """The AST search finds what a plain grep of the three raising modules finds."""
     grep = set()
-    for name in ("coordinator.py", "switch.py", "__init__.py"):
+    for name in ("coordinator.py", "switch.py", "__init__.py", "units.py"):
         grep |= set(re.findall(r'translation_key="(\w+)"', _source(name)))
     grep -= {d.translation_key for d in SWITCHES}  # the switch's entity name
     assert grep
