@@ -40,6 +40,7 @@ from homeassistant.components import network
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
@@ -62,7 +63,6 @@ from .protocol.discovery import (
 from .protocol.exceptions import SigenergyConnectionError, SigenergyError
 from .protocol.identity import MAX_UNITS
 from .protocol.models import INVERTERS, PlantInfo
-from .protocol.registers import PLANT_UNIT_ID
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -246,6 +246,14 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._fraction = 0.0
         self._search = _Search()
         self._search_task: asyncio.Task[None] | None = None
+        self._removed = asyncio.Event()
+        self._manual_shown: tuple[dict[str, str], dict[str, str]] | None = None
+        """Errors and placeholders the search left on the address form."""
+
+    @callback
+    def async_remove(self) -> None:
+        """The flow is finished or aborted: a call waiting for that may end."""
+        self._removed.set()
 
     @staticmethod
     @callback
@@ -360,15 +368,8 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = {"base": "no_plants_found"}
             if configured:
                 errors = {"base": "configured_plant_found"}
-            return self.async_show_form(
-                step_id="manual",
-                data_schema=self._manual_schema(),
-                errors=errors,
-                description_placeholders={
-                    **self._manual_placeholders(),
-                    "plants": ", ".join(c.label for c in configured),
-                },
-            )
+            self._manual_shown = (errors, {"plants": ", ".join(c.label for c in configured)})
+            return self._manual_form(None, {})
         options = [SelectOptionDict(value=host, label=c.label) for host, c in found.items()]
         return self.async_show_form(
             step_id="search_result",
@@ -411,6 +412,7 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Identify the plant at an address the user enters."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            self._manual_shown = None
             host, port, errors = self._parse(user_input)
             if not errors:
                 self._origin, self._host, self._port = Origin.MANUAL, host, port
@@ -420,13 +422,23 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
     def _manual_form(
         self, user_input: dict[str, Any] | None, errors: dict[str, str]
     ) -> ConfigFlowResult:
+        """The address form; what the search said stays on it until the user submits.
+
+        The frontend fetches a flow again when told it changed (the search's
+        progress does): that runs this step without input, which must show
+        the same errors, not a blank form.
+        """
+        placeholders = self._manual_placeholders()
+        if self._manual_shown is not None and not errors:
+            errors, extra = self._manual_shown
+            placeholders = {**placeholders, **extra}
         return self.async_show_form(
             step_id="manual",
             data_schema=self.add_suggested_values_to_schema(
                 self._manual_schema(), user_input or {}
             ),
             errors=errors,
-            description_placeholders=self._manual_placeholders(),
+            description_placeholders=placeholders,
         )
 
     # -- identification, with progress --------------------------------------------------------
@@ -439,18 +451,15 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
             self._progress, self._fraction = None, 0.0
             self._task = self.hass.async_create_task(self._async_identify())
         if not self._task.done():
-            progress = self._progress
-            asking_plant = progress is None or progress.unit_id == PLANT_UNIT_ID
+            # One description for the whole identification: a description that
+            # changed would make the frontend fetch the flow again, and a fetch
+            # that lands after the task ended runs the next step a second time
+            # while the first is still setting the entry up. The bar moves.
             return self.async_show_progress(
                 step_id="identify",
-                progress_action="plant" if asking_plant else "units",
+                progress_action="identify",
                 progress_task=self._task,
-                description_placeholders={
-                    "host": self._host,
-                    "unit_id": str(progress.unit_id if progress else PLANT_UNIT_ID),
-                    "inverters": str(progress.inverters if progress else 0),
-                    "ac_chargers": str(progress.ac_chargers if progress else 0),
-                },
+                description_placeholders={"host": self._host},
             )
         return self.async_show_progress_done(next_step_id="identified")
 
@@ -458,7 +467,6 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._progress = progress
         self._fraction = max(self._fraction, progress.fraction)
         self.async_update_progress(self._fraction)
-        self.async_notify_flow_changed()
 
     async def _async_identify(self) -> _Outcome:
         try:
@@ -473,7 +481,13 @@ class SigenergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Create (or update) the entry, or go back to where the address came from."""
-        assert self._task is not None  # noqa: S101 - set by the identify step
+        if self._task is None:
+            # Called again while the first call's entry is being set up: the
+            # frontend refetched the flow on a late progress event. Only the
+            # first call may finish the flow; this one ends as a fetch of a
+            # finished flow does.
+            await self._removed.wait()
+            raise UnknownFlow
         outcome, self._task = self._task.result(), None
         if outcome.found is None:
             return self._identification_failed(outcome.error or "unknown")

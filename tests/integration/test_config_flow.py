@@ -118,7 +118,7 @@ async def test_first_pass_finds_a_contiguous_plant(
 
 
 async def test_progress_says_what_is_asked(hass: HomeAssistant, simulator: PlantSimulator) -> None:
-    """The progress step names the unit being asked and reports a rising share done.
+    """The progress step says what is asked, and reports a rising share done.
 
     The device hangs right after it answered unit 1's identity, so the flow
     is caught while it asks unit 1 for its counts.
@@ -143,8 +143,8 @@ async def test_progress_says_what_is_asked(hass: HomeAssistant, simulator: Plant
         flow_id, {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert result["progress_action"] == "plant"
-    assert result["description_placeholders"]["host"] == simulator.host
+    assert result["progress_action"] == "identify"
+    assert result["description_placeholders"] == {"host": simulator.host}
     for _ in range(200):
         if simulator.faults.stalled:
             break
@@ -152,9 +152,10 @@ async def test_progress_says_what_is_asked(hass: HomeAssistant, simulator: Plant
     assert simulator.faults.stalled
     result = await hass.config_entries.flow.async_configure(flow_id)  # what the frontend reloads
     assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert result["progress_action"] == "units"
-    assert result["description_placeholders"]["unit_id"] == "1"
-    assert result["description_placeholders"]["inverters"] == "0"
+    # The same description throughout (a changed one makes the frontend fetch the
+    # flow again, racing the entry's creation); the bar moves by its own events.
+    assert result["progress_action"] == "identify"
+    assert fractions
     simulator._read_registers = original  # type: ignore[method-assign]
     simulator.faults.clear_stall()
     result = await through_progress(hass, result)
@@ -453,6 +454,16 @@ async def test_search_finds_only_configured_plants(
     plants = result["description_placeholders"]["plants"]
     assert f"{first.serial(1)} · 127.0.0.2" in plants
     assert f"{second.serial(1)} · 127.0.0.3" in plants
+    # The frontend fetches the flow again after a late progress event: same form.
+    again = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert again["step_id"] == "manual"
+    assert again["errors"] == {"base": "configured_plant_found"}
+    assert again["description_placeholders"]["plants"] == plants
+    # Submitting an address clears it.
+    typed = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "", CONF_PORT: 502}
+    )
+    assert typed["errors"] == {CONF_HOST: "invalid_host"}
 
 
 async def test_search_finds_nothing(hass: HomeAssistant, loopback: None) -> None:

@@ -355,7 +355,6 @@ def test_config_flow_steps_exist() -> None:
 def test_config_flow_progress_exists() -> None:
     """Every progress the flow shows has its description, and none is left unused."""
     actions = set(re.findall(r'progress_action\s*=\s*"(\w+)"', CONFIG_FLOW))
-    actions |= set(re.findall(r'"(\w+)" if asking_plant else "(\w+)"', CONFIG_FLOW)[0])
     assert actions == set(STRINGS["config"]["progress"])
 
 
