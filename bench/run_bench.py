@@ -34,14 +34,22 @@ from unittest.mock import patch
 import pymodbus
 import pytest
 import pytest_socket
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sigenergy_modbus import binary_sensor, button, select, sensor, switch
+from custom_components.sigenergy_modbus import binary_sensor, button, select, sensor, switch, units
 from custom_components.sigenergy_modbus.config_flow import entry_title, identify
-from custom_components.sigenergy_modbus.const import DOMAIN, POLL_INTERVALS, PollGroup
+from custom_components.sigenergy_modbus.const import (
+    CONF_SWEEP_FROM,
+    DOMAIN,
+    POLL_INTERVALS,
+    PollGroup,
+)
 from custom_components.sigenergy_modbus.coordinator import (
     PlantFeatures,
     SigenergyCoordinator,
@@ -64,6 +72,11 @@ WINDOW = 600
 """Seconds of steady state to drive (two settings polls)."""
 OUTPUT = os.environ.get("BENCH_OUTPUT", "docs/PERFORMANCE.md")
 ORDER = [PollGroup.REALTIME, PollGroup.DETAIL, PollGroup.ENERGY, PollGroup.SETTINGS]
+IDENTIFY_SIZES = [int(n) for n in os.environ.get("BENCH_IDENTIFY_SIZES", "1,3,16").split(",")]
+MISSING = {"illegal_address": "0x02", "exception": "0x0B", "silent": "nothing"}
+"""What absent unit ids answer, as the simulator's ``missing_ids`` names it, and as the report."""
+RECHECK_PROBES = 20
+"""Re-check steps measured per case, for its steady load."""
 START = 1782036000.0  # 2026-06-21 10:00 UTC
 
 
@@ -149,6 +162,34 @@ class Result:
 
 
 RESULTS: list[Result] = []
+
+
+@dataclass
+class Identification:
+    """What identifying one plant costs: until the entry exists, and until the sweep is done."""
+
+    inverters: int
+    missing: str
+    entry_requests: int = 0
+    entry_seconds: float = 0.0
+    sweep_ids: int = 0
+    sweep_requests: int = 0
+    sweep_busy: float = 0.0
+    recheck_requests_per_probe: float = 0.0
+    recheck_busy_per_probe: float = 0.0
+
+    @property
+    def complete_seconds(self) -> float:
+        """Seconds from the owner's submit until every unit id was asked, on the sweep's pace."""
+        return self.entry_seconds + self.sweep_ids * units.SWEEP_INTERVAL.total_seconds()
+
+    @property
+    def recheck_rps(self) -> float:
+        """Extra steady load of the periodic re-check, requests a second."""
+        return self.recheck_requests_per_probe / units.RECHECK_INTERVAL.total_seconds()
+
+
+IDENTIFICATIONS: list[Identification] = []
 
 
 @contextmanager
@@ -434,6 +475,81 @@ async def test_control(hass: HomeAssistant, control: str, everything: bool) -> N
     )
 
 
+async def _add_by_hand(hass: HomeAssistant, host: str, port: int) -> Any:
+    """The config flow as an owner runs it: Enter address, then through its progress."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "manual"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: host, CONF_PORT: port}
+    )
+    while result["type"] is FlowResultType.SHOW_PROGRESS:
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    return result["result"]
+
+
+@pytest.mark.parametrize("missing", list(MISSING))
+@pytest.mark.parametrize("inverters", IDENTIFY_SIZES)
+async def test_identification(hass: HomeAssistant, inverters: int, missing: str) -> None:
+    """Add a plant with the config flow, then let the background sweep ask every id left.
+
+    The entry's setup is not counted (the startup figures above are). The
+    sweep's steps are driven one after the other here; on the sweep's own
+    pace (``units.SWEEP_INTERVAL``) they are spread over steps x interval.
+    """
+    sim = ThreadedSimulator(
+        inverters=inverters,
+        latency=LATENCY,
+        auto_advance=False,
+        start_time=START,
+        seed=inverters,
+        missing_ids=missing,
+    )
+    measured = Identification(inverters=inverters, missing=missing)
+    try:
+        with (
+            patch("custom_components.sigenergy_modbus.async_setup_entry", return_value=True),
+            patch("custom_components.sigenergy_modbus.async_unload_entry", return_value=True),
+        ):
+            requests, started = sim.requests, time.perf_counter()
+            entry = await _add_by_hand(hass, sim.sim.host, sim.sim.port)
+            measured.entry_seconds = time.perf_counter() - started
+            measured.entry_requests = sim.requests - requests
+            await hass.async_block_till_done()
+            assert await hass.config_entries.async_unload(entry.entry_id)
+        assert len(entry.data["inverters"]) == inverters
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        plant_units = entry.runtime_data.units
+        plant_units.stop()  # the bench drives the steps itself
+        for coordinator in entry.runtime_data.coordinators.values():
+            # No poll meanwhile: silent ids keep the sweep waiting for minutes, and the
+            # requests counted here are the sweep's own.
+            coordinator.update_interval = None
+            coordinator._unschedule_refresh()
+        requests = sim.requests
+        while entry.data[CONF_SWEEP_FROM] is not None:
+            started = time.perf_counter()
+            await plant_units._probe_next()
+            measured.sweep_busy += time.perf_counter() - started
+            measured.sweep_ids += 1
+        measured.sweep_requests = sim.requests - requests
+        assert len(entry.data["inverters"]) == inverters
+        requests, started = sim.requests, time.perf_counter()
+        for _ in range(RECHECK_PROBES):
+            await plant_units._probe_next()
+        measured.recheck_busy_per_probe = (time.perf_counter() - started) / RECHECK_PROBES
+        measured.recheck_requests_per_probe = (sim.requests - requests) / RECHECK_PROBES
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    finally:
+        sim.close()
+    IDENTIFICATIONS.append(measured)
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
@@ -461,6 +577,7 @@ def write_report() -> str:
     lines += _scaling()
     lines += _firmware()
     lines += _control()
+    lines += _identification()
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(OUTPUT) or ".", exist_ok=True)
     with open(OUTPUT, "w", encoding="utf-8") as handle:
@@ -611,8 +728,58 @@ def _control() -> list[str]:
     return [*lines, ""]
 
 
+def _identification() -> list[str]:
+    if not IDENTIFICATIONS:
+        return []
+    sweep = units.SWEEP_INTERVAL.total_seconds()
+    recheck = units.RECHECK_INTERVAL.total_seconds()
+    lines = [
+        "## Identification: adding a plant",
+        "",
+        "The config flow as an owner runs it (*Enter address*), then the background sweep of",
+        "the unit ids the flow's first pass left (`units.py`). *Entry exists*: requests and",
+        "seconds from submitting the address to the entry (the first pass: the plant, the ids",
+        "1..N+2). *Sweep*: the ids asked after setup, their requests and the seconds the line",
+        f"was busy with them; at one id every {sweep:g} s, identification is *complete* after",
+        "the time shown (entry plus steps x interval). Absent ids that stay silent cost a",
+        "probe timeout each: 0.25 s in the flow (four times the slowest reply, at least",
+        "0.25 s), the protocol's 1 s in the sweep, where nobody waits.",
+        "",
+        (
+            "| plant | absent ids answer | entry exists: requests | entry exists: seconds "
+            "| sweep: ids | sweep: requests | sweep: line busy | complete after |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in sorted(IDENTIFICATIONS, key=lambda m: (m.inverters, list(MISSING).index(m.missing))):
+        lines.append(
+            f"| {m.inverters} inverter{'s' if m.inverters > 1 else ''} | {MISSING[m.missing]} "
+            f"| {m.entry_requests} | {_fmt(m.entry_seconds)} s | {m.sweep_ids} "
+            f"| {m.sweep_requests} | {_fmt(m.sweep_busy, 1)} s "
+            f"| {_fmt(m.complete_seconds / 60, 1)} min |"
+        )
+    lines += [
+        "",
+        "## The periodic re-check",
+        "",
+        f"Once swept, one unit id without a unit is asked every {recheck:g} s (a cycle of the",
+        "free ids in about four hours), so that a unit added later is found without a",
+        f"reconfigure. Measured over {RECHECK_PROBES} re-check steps of each plant:",
+        "",
+        "| plant | absent ids answer | requests a step | line busy a step | extra steady load |",
+        "|---|---|---|---|---|",
+    ]
+    for m in sorted(IDENTIFICATIONS, key=lambda m: (m.inverters, list(MISSING).index(m.missing))):
+        lines.append(
+            f"| {m.inverters} inverter{'s' if m.inverters > 1 else ''} | {MISSING[m.missing]} "
+            f"| {_fmt(m.recheck_requests_per_probe)} | {_fmt(m.recheck_busy_per_probe * 1000, 0)} ms "
+            f"| **{_fmt(m.recheck_rps, 3)} requests/s** |"
+        )
+    return [*lines, ""]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _report() -> Iterator[None]:
     yield
-    if RESULTS:
+    if RESULTS or IDENTIFICATIONS:
         print(write_report())

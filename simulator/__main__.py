@@ -23,7 +23,7 @@ from . import state
 from .control import SCENARIOS, Control
 from .firmware import PROFILES
 from .model import ControlOptions
-from .server import PlantSimulator
+from .server import MissingIds, PlantSimulator
 
 _SCENARIOS = [s for s in SCENARIOS if s != "normal"]
 DEFAULT_START_SOC = 60.0
@@ -63,6 +63,21 @@ def control_options(text: str) -> ControlOptions:
             msg = f"{name}: {value!r} is not a number of seconds"
             raise argparse.ArgumentTypeError(msg) from err
     return options
+
+
+def _unit_ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        msg = f"not a comma-separated list of unit ids: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+_MISSING: dict[str, MissingIds] = {
+    "gateway": "exception",
+    "illegal-address": "illegal_address",
+    "silent": "silent",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,7 +160,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-control", action="store_true", help="no control interface")
     parser.add_argument(
-        "--silent-missing-ids", action="store_true", help="never answer unknown unit ids"
+        "--unit-ids",
+        type=_unit_ids,
+        help="the inverters' unit ids, e.g. 1,2,7 (any of 1-246; overrides --inverters)",
+    )
+    parser.add_argument(
+        "--ac-charger-id", type=int, help="unit id of an AC charger (implies --ac-charger)"
+    )
+    parser.add_argument(
+        "--missing-ids",
+        choices=["gateway", "illegal-address", "silent"],
+        default="gateway",
+        help="what unit ids without a device answer: exception 0x0B (default), 0x02, or nothing",
+    )
+    parser.add_argument(
+        "--silent-missing-ids", action="store_true", help="same as --missing-ids silent"
     )
     parser.add_argument(
         "--write-rules",
@@ -184,7 +213,9 @@ def _simulator(args: argparse.Namespace, saved: dict[str, object] | None) -> Pla
         speed=args.speed,
         start_time=start,
         seed=args.seed,
-        missing_ids="silent" if args.silent_missing_ids else "exception",
+        missing_ids="silent" if args.silent_missing_ids else _MISSING[args.missing_ids],
+        unit_ids=args.unit_ids,
+        ac_charger_id=args.ac_charger_id,
         firmware=args.firmware,
         phases=args.phases,
         # A plant that goes on from its state file keeps its own state of charge.

@@ -48,7 +48,7 @@ from custom_components.sigenergy_modbus.protocol.registers import PLANT_UNIT_ID,
 from .modbus import ExceptionCode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from custom_components.sigenergy_modbus.protocol.codec import Value
 
@@ -401,11 +401,32 @@ class _Wave:
         return sum(a * math.sin(w * t + phase) for a, w, phase in self._terms) / self._norm
 
 
+def _placement(
+    inverters: int, unit_ids: Sequence[int] | None, *, ac_charger: bool, ac_charger_id: int | None
+) -> tuple[list[int], int | None]:
+    """The inverters' unit ids and the AC charger's (None: no charger), checked."""
+    ids = list(range(1, inverters + 1)) if unit_ids is None else list(unit_ids)
+    if not 1 <= len(ids) <= 245:
+        msg = f"a plant has 1-245 inverters, not {len(ids)}"
+        raise ValueError(msg)
+    charger_id = None
+    if ac_charger:
+        charger_id = max(ids) + 1 if ac_charger_id is None else ac_charger_id
+    taken = [*ids, *([charger_id] if charger_id is not None else [])]
+    if len(set(taken)) != len(taken) or not all(1 <= u <= 246 for u in taken):
+        msg = f"unit ids must be distinct and within 1-246, not {taken}"
+        raise ValueError(msg)
+    return ids, charger_id
+
+
 class PlantModel:
     """A whole SigenStor plant: inverters with batteries, loads, grid, AC charger.
 
     Unit ids: 247 is the plant, 1..N the inverters, N+1 the AC charger when
-    there is one. ``values(unit_id)`` gives every register's value, by key.
+    there is one, unless ``unit_ids`` and ``ac_charger_id`` place them
+    elsewhere (the installer sets each id in the app; they need not be
+    contiguous). ``values(unit_id)`` gives every register's value, by key.
+    Inverters and the AC charger can be added and removed while it runs.
     """
 
     def __init__(  # noqa: PLR0913, PLR0915 - each argument is one aspect of the plant
@@ -420,6 +441,8 @@ class PlantModel:
         phases: int = PHASES,
         midnight_soc: float | None = None,
         control: ControlOptions | None = None,
+        unit_ids: Sequence[int] | None = None,
+        ac_charger_id: int | None = None,
     ) -> None:
         """Build a plant; with ``warm_up`` it runs from local midnight to ``start_time``.
 
@@ -429,8 +452,15 @@ class PlantModel:
         starts that midnight at ``midnight_soc`` when given, else at a seeded
         40-70 % (``plant_at_soc`` finds the midnight SOC for an SOC at the start).
         ``control``: how the firmware treats control writes (default: V2.9's rules).
+        ``unit_ids`` (one per inverter) and ``ac_charger_id`` override the
+        default ids.
         """
+        ids, charger_id = _placement(
+            inverters, unit_ids, ac_charger=ac_charger, ac_charger_id=ac_charger_id
+        )
+        inverters = len(ids)
         _check_shape(inverters, phases)
+        self.phases = phases
         self.tz = tz
         self.seed = seed
         self._midnight_soc = midnight_soc
@@ -442,14 +472,10 @@ class PlantModel:
         self.scenario = Scenario.NORMAL
         self.fault_unit = 1
         self.started = True
-        days = rng.randint(200, 900)
+        days = self._days = rng.randint(200, 900)
         self.inverters: list[InverterState] = []
-        serials: set[str] = set()
-        for unit_id in range(1, inverters + 1):
-            serial = f"110B{rng.randrange(10**9, 10**10)}"
-            while serial in serials:
-                serial = f"110B{rng.randrange(10**9, 10**10)}"
-            serials.add(serial)
+        for unit_id in ids:
+            serial = self._new_serial()  # drawn first: the same plant for the same seed
             spec = InverterSpec(
                 unit_id=unit_id,
                 rated_power=rng.choice(RATINGS) if inverters > 1 else 12.0,
@@ -459,8 +485,8 @@ class PlantModel:
             )
             self.inverters.append(self._new_inverter(spec, days, start_time))
         self.ac_charger = (
-            AcChargerState(unit_id=inverters + 1, energy_total=round(days * 6.5, 2))
-            if ac_charger
+            AcChargerState(unit_id=charger_id, energy_total=round(days * 6.5, 2))
+            if charger_id is not None
             else None
         )
         if self.ac_charger is not None:
@@ -516,6 +542,13 @@ class PlantModel:
         self._flow = self._solve(self.time, MAX_STEP)
 
     # ------------------------------------------------------------------ setup
+
+    def _new_serial(self) -> str:
+        serials = {i.spec.serial for i in self.inverters}
+        serial = f"110B{self._rng.randrange(10**9, 10**10)}"
+        while serial in serials:
+            serial = f"110B{self._rng.randrange(10**9, 10**10)}"
+        return serial
 
     def _new_inverter(self, spec: InverterSpec, days: int, start_time: float) -> InverterState:
         rng = self._rng
@@ -636,25 +669,72 @@ class PlantModel:
         """The kind of device at a unit id, or None when nothing answers there."""
         if unit_id == PLANT_UNIT_ID:
             return DeviceKind.PLANT
-        if 1 <= unit_id <= len(self.inverters):
+        if self._index(unit_id) is not None:
             return DeviceKind.INVERTER
         if self.ac_charger is not None and unit_id == self.ac_charger.unit_id:
             return DeviceKind.AC_CHARGER
         return None
 
+    def _index(self, unit_id: int) -> int | None:
+        """Where the inverter at a unit id is in ``inverters`` (and in a flow's)."""
+        return next((n for n, i in enumerate(self.inverters) if i.spec.unit_id == unit_id), None)
+
     def unit_ids(self) -> list[int]:
         """Every unit id the plant answers, plant first."""
-        ids = [PLANT_UNIT_ID, *range(1, len(self.inverters) + 1)]
+        ids = [PLANT_UNIT_ID, *(i.spec.unit_id for i in self.inverters)]
         if self.ac_charger is not None:
             ids.append(self.ac_charger.unit_id)
         return ids
 
     def inverter(self, unit_id: int) -> InverterState:
         """The state of the inverter at a unit id."""
-        if self.unit_kind(unit_id) is not DeviceKind.INVERTER:
+        index = self._index(unit_id)
+        if index is None:
             msg = f"unit {unit_id} is not an inverter"
             raise KeyError(msg)
-        return self.inverters[unit_id - 1]
+        return self.inverters[index]
+
+    def add_inverter(
+        self, unit_id: int, *, rated_power: float = 12.0, packs: int = 3
+    ) -> InverterState:
+        """Install an inverter at a free unit id, as an installer adds one to a running plant."""
+        if not 1 <= unit_id <= 246 or self.unit_kind(unit_id) is not None:
+            msg = f"unit id {unit_id} is taken or outside 1-246"
+            raise ValueError(msg)
+        spec = InverterSpec(
+            unit_id=unit_id,
+            rated_power=rated_power,
+            packs=packs,
+            serial=self._new_serial(),
+            phases=self.phases,
+        )
+        inverter = self._new_inverter(spec, self._days, self.time)
+        self.inverters.append(inverter)
+        self.inverters.sort(key=lambda i: i.spec.unit_id)
+        self.refresh()
+        return inverter
+
+    def add_ac_charger(self, unit_id: int) -> AcChargerState:
+        """Install the AC charger at a free unit id."""
+        if self.ac_charger is not None or not 1 <= unit_id <= 246 or self.unit_kind(unit_id):
+            msg = f"unit id {unit_id} is taken or outside 1-246, or there is an AC charger"
+            raise ValueError(msg)
+        self.ac_charger = AcChargerState(unit_id=unit_id, energy_total=0.0)
+        self.ac_charger.settings["ac_charger_output_current"] = self.ac_charger.rated_current
+        self.refresh()
+        return self.ac_charger
+
+    def remove_unit(self, unit_id: int) -> None:
+        """Take an inverter or the AC charger off the plant: its id no longer answers."""
+        if self.ac_charger is not None and unit_id == self.ac_charger.unit_id:
+            self.ac_charger = None
+        else:
+            index = self._index(unit_id)
+            if index is None or len(self.inverters) == 1:
+                msg = f"unit {unit_id} is not an inverter that can be removed"
+                raise KeyError(msg)
+            del self.inverters[index]
+        self.refresh()
 
     # ------------------------------------------------------------------ clock
 
@@ -1048,7 +1128,7 @@ class PlantModel:
         if kind is DeviceKind.PLANT:
             values = self._plant_values()
         elif kind is DeviceKind.INVERTER:
-            n = unit_id - 1
+            n = self._index(unit_id) or 0
             values = self._inverter_values(self.inverters[n], self._flow.inverters[n])
         elif kind is DeviceKind.AC_CHARGER:
             values = self._charger_values()
@@ -1408,7 +1488,7 @@ class PlantModel:
             else:
                 self.settings[key] = value
         elif kind is DeviceKind.INVERTER:
-            inv = self.inverters[unit_id - 1]
+            inv = self.inverter(unit_id)
             if key == "inverter_start_stop":
                 inv.started = value == 1
             elif key != "dc_charger_start_stop":

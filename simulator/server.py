@@ -86,7 +86,15 @@ _COIL_FUNCTIONS = frozenset({0x01, 0x05, 0x0F})
 # Writing all ones to these means "no limit" (protocol p.16).
 _NOT_VALID_WRITABLE = frozenset({"pcs_max_export_limit", "pcs_max_import_limit"})
 
-type MissingIds = Literal["exception", "silent"]
+type MissingIds = Literal["exception", "illegal_address", "silent"]
+"""What a unit id without a device answers: 0x0B (gateway target failed to respond),
+0x02 (illegal data address), or nothing."""
+
+_MISSING_REPLIES: dict[str, ExceptionCode | None] = {
+    "exception": ExceptionCode.GATEWAY_NO_RESPONSE,
+    "illegal_address": ExceptionCode.ILLEGAL_ADDRESS,
+    "silent": None,
+}
 
 type ReadResult = list[int] | list[bool] | ExceptionCode
 """What a read gives: the words or bits, or the exception to answer."""
@@ -108,6 +116,8 @@ class Faults:
       writes only (reads of the address are answered).
     * ``stall(seconds)`` / ``stall(None)``: the device hangs, for a time or
       until ``clear_stall()``; requests queue up and are served afterwards.
+    * ``offline``: unit ids whose device is switched off or cut off from the
+      plant: they answer as absent ids do (``missing_ids``), and keep their state.
     """
 
     def __init__(self, latency: float) -> None:
@@ -117,6 +127,7 @@ class Faults:
         self.once: dict[tuple[int, int], int] = {}
         self.unsupported: set[tuple[int, int]] = set()
         self.write_exceptions: dict[tuple[int, int], int] = {}
+        self.offline: set[int] = set()
         self._stall_until: float | None = 0.0
         self._wakeup: asyncio.Event | None = None
 
@@ -156,6 +167,7 @@ class Faults:
         self.once.clear()
         self.unsupported.clear()
         self.write_exceptions.clear()
+        self.offline.clear()
         self.clear_stall()
 
 
@@ -256,8 +268,10 @@ class _Connection(asyncio.Protocol):
 class PlantSimulator:
     """A whole SigenStor plant served over Modbus TCP.
 
-    Unit 247 is the plant, 1..N the inverters, N+1 the AC charger (if any).
-    Simulated time runs at ``speed`` x real time when ``auto_advance`` is on,
+    Unit 247 is the plant, 1..N the inverters, N+1 the AC charger (if any),
+    unless ``unit_ids`` and ``ac_charger_id`` place them elsewhere; units can be
+    added and removed while it runs (:meth:`add_inverter`, :meth:`add_ac_charger`,
+    :meth:`remove_unit`). Simulated time runs at ``speed`` x real time when ``auto_advance`` is on,
     and only through :meth:`advance` otherwise.
     """
 
@@ -278,6 +292,8 @@ class PlantSimulator:
         phases: int = 3,
         start_soc: float | None = None,
         control: ControlOptions | None = None,
+        unit_ids: Sequence[int] | None = None,
+        ac_charger_id: int | None = None,
     ) -> None:
         """Build the plant; nothing listens until :meth:`start`.
 
@@ -289,13 +305,14 @@ class PlantSimulator:
         ``phases`` 1 makes the inverters single-phase models. ``start_soc``:
         the batteries' state of charge at the start (default: what the seeded
         day gives). ``control``: how the firmware treats control writes
-        (``ControlOptions``; default: the firmware profile's).
+        (``ControlOptions``; default: the firmware profile's). ``unit_ids``
+        (one per inverter, any of 1-246) and ``ac_charger_id`` place the devices.
         """
         if firmware not in PROFILES:
             msg = f"firmware must be one of {', '.join(PROFILES)}, not {firmware!r}"
             raise ValueError(msg)
-        if missing_ids not in {"exception", "silent"}:
-            msg = f"missing_ids must be 'exception' or 'silent', not {missing_ids!r}"
+        if missing_ids not in _MISSING_REPLIES:
+            msg = f"missing_ids must be one of {sorted(_MISSING_REPLIES)}, not {missing_ids!r}"
             raise ValueError(msg)
         if tz is None and isinstance(start_time, datetime):
             tz = start_time.tzinfo
@@ -309,12 +326,14 @@ class PlantSimulator:
         self.firmware: FirmwareProfile = PROFILES[firmware]
         plant: dict[str, Any] = {
             "inverters": inverters,
-            "ac_charger": ac_charger,
+            "ac_charger": ac_charger or ac_charger_id is not None,
             "seed": seed,
             "start_time": start,
             "tz": self.tz,
             "phases": phases,
             "control": control if control is not None else replace(self.firmware.control),
+            "unit_ids": unit_ids,
+            "ac_charger_id": ac_charger_id,
         }
         self.model = PlantModel(**plant) if start_soc is None else plant_at_soc(start_soc, **plant)
         self._refused = {kind: self.firmware.refuses(kind) for kind in DeviceKind}
@@ -458,6 +477,25 @@ class PlantSimulator:
         """The AC charger's unit id, if there is one."""
         return None if self.model.ac_charger is None else self.model.ac_charger.unit_id
 
+    def add_inverter(self, unit_id: int, *, rated_power: float = 12.0, packs: int = 3) -> str:
+        """Install an inverter at a free unit id while running; its serial number."""
+        self._sync_clock()
+        inverter = self.model.add_inverter(unit_id, rated_power=rated_power, packs=packs)
+        self.model.set_firmware(unit_id, self.firmware.version)
+        return inverter.spec.serial
+
+    def add_ac_charger(self, unit_id: int) -> None:
+        """Install the AC charger at a free unit id while running."""
+        self._sync_clock()
+        self.model.add_ac_charger(unit_id)
+
+    def remove_unit(self, unit_id: int) -> None:
+        """Take an inverter or the AC charger off the plant: from now on its id is absent."""
+        self._sync_clock()
+        self.model.remove_unit(unit_id)
+        for key in [k for k in self._overrides if k[0] == unit_id]:
+            del self._overrides[key]
+
     def _register(self, unit_id: int, key: str) -> Register:
         register = BY_KEY[key]
         kind = self.model.unit_kind(unit_id)
@@ -589,8 +627,11 @@ class PlantSimulator:
                 except Exception:
                     _LOGGER.exception("Simulator failed to serve a broadcast %s", request)
             return None
-        if self.model.unit_kind(unit_id) is None:
-            return None if self.missing_ids == "silent" else ExceptionCode.GATEWAY_NO_RESPONSE
+        if self.model.unit_kind(unit_id) is None or unit_id in self.faults.offline:
+            reply = _MISSING_REPLIES[self.missing_ids]
+            if reply is not None:  # an exception reply takes a round trip like any other
+                await self._latency()
+            return reply
         await self._latency()
         self._sync_clock()
         allowed = REGISTER_FUNCTIONS | BIT_FUNCTIONS if self.coils_enabled else REGISTER_FUNCTIONS

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.data_entry_flow import FlowResultType
+
 if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigFlowResult
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers import device_registry as dr
 
 
@@ -17,3 +21,11 @@ def device_by_identifier(
         device: dr.DeviceEntry | None = lookup(identifier, entry_id)
         return device
     return registry.async_get_device(identifiers={identifier})
+
+
+async def through_progress(hass: HomeAssistant, result: ConfigFlowResult) -> ConfigFlowResult:
+    """Follow a config flow through its progress steps to what the user sees next."""
+    while result["type"] is FlowResultType.SHOW_PROGRESS:
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    return result

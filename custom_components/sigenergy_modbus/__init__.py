@@ -1,10 +1,19 @@
-"""The Sigenergy integration: a SigenStor plant over Modbus TCP."""
+"""The Sigenergy integration: a SigenStor plant over Modbus TCP.
+
+Setup probes what the plant has (dry contacts per inverter, smart loads in
+use), registers its devices, builds the coordinators slowest first and
+refreshes them fastest first, then hands the plant to ``PlantUnits``
+(``units.py``), which keeps it complete while it runs: the background sweep
+of the unit ids identification left, units found later, silent units, and
+entities of capabilities the plant lost.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
@@ -27,7 +36,6 @@ from .coordinator import (
 from .entity import poll_plan, register_devices
 from .number import NUMBERS
 from .protocol.client import SigenergyClient
-from .protocol.contacts import IoSupport, probe_io
 from .protocol.exceptions import SigenergyDeviceError, SigenergyError
 from .protocol.guard import CounterGuard, counter_specs
 from .protocol.keys import Key
@@ -40,12 +48,14 @@ from .select import SELECTS
 from .sensor import SENSORS, SMART_LOADS, counters_of, guarded_counters
 from .services import async_setup_services
 from .switch import SWITCHES
+from .units import PlantUnits, probe_io_units, remove_lost_entities
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.device_registry import DeviceEntry
     from homeassistant.helpers.typing import ConfigType
 
     from .entity import SigenergyEntityDescription
@@ -87,8 +97,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
     )
     try:
         plant = await _output_types(hass, entry, client, plant)
+        io_support, io_pending = await probe_io_units(client, (i.unit_id for i in plant.inverters))
         features = PlantFeatures(
-            io_support=await _probe_io(client, plant),
+            io_support=io_support,
             smart_loads=await _smart_loads_in_use(client) | _smart_loads_known(hass, entry),
         )
         _dry_contact_issues(hass, entry, plant, features)
@@ -120,37 +131,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
     except ConfigEntryNotReady:
         await client.close()
         raise
+    remove_lost_entities(hass, entry, plant, features, DESCRIPTIONS, unknown_io=io_pending)
+    units = PlantUnits(
+        hass,
+        entry,
+        client,
+        features=features,
+        io_pending=io_pending,
+        coordinators=coordinators,
+        devices=devices,
+        descriptions=DESCRIPTIONS,
+    )
     entry.runtime_data = SigenergyRuntimeData(
         client=client,
-        plant=plant,
-        features=features,
+        units=units,
         coordinators=coordinators,
         devices=devices,
         controller=controller,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    units.async_start()
     return True
-
-
-async def _probe_io(client: SigenergyClient, plant: PlantInfo) -> dict[int, IoSupport]:
-    """Probe each inverter's dry contacts and digital inputs (reads only)."""
-    support: dict[int, IoSupport] = {}
-    for inverter in plant.inverters:
-        found = await probe_io(client, inverter.unit_id)
-        support[inverter.unit_id] = found
-        if not found.dry_contacts:
-            LOGGER.info(
-                "Inverter %s exposes no dry contacts DO1/DO2 over Modbus (%s); no switches for it",
-                inverter.unit_id,
-                found.dry_contacts_reason,
-            )
-        if not found.digital_inputs:
-            LOGGER.info(
-                "Inverter %s does not expose digital inputs DI1-DI5 over Modbus (%s)",
-                inverter.unit_id,
-                found.digital_inputs_reason,
-            )
-    return support
 
 
 async def _output_types(
@@ -311,6 +312,15 @@ def _coordinators(  # noqa: PLR0913 - the collaborators the coordinators get
         PollGroup.ENERGY: energy,
         PollGroup.SETTINGS: settings,
     }
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SigenergyConfigEntry, device: DeviceEntry
+) -> bool:
+    """Let the owner delete the device of a unit that no longer answers (never the plant)."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
+    return await entry.runtime_data.units.async_remove_device(device)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:

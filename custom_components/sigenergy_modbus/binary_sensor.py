@@ -19,7 +19,7 @@ from .entity import (
     SigenergyEntity,
     SigenergyEntityDescription,
     active_alarms,
-    targets,
+    add_entities,
 )
 from .protocol.contacts import DIGITAL_INPUTS
 from .protocol.enums import GridSensorStatus, GridStatus
@@ -164,11 +164,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors the plant has."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergyBinarySensorEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, BINARY_SENSORS)
-    )
+    add_entities(entry, async_add_entities, BINARY_SENSORS, SigenergyBinarySensorEntity)
 
 
 class SigenergyBinarySensorEntity(SigenergyEntity, BinarySensorEntity):

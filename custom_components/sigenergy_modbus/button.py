@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory
 
-from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, add_entities
 from .protocol.keys import Key
 
 if TYPE_CHECKING:
@@ -100,11 +100,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the start and stop buttons of the plant and each charger."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergyButtonEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, BUTTONS)
-    )
+    add_entities(entry, async_add_entities, BUTTONS, SigenergyButtonEntity)
 
 
 class SigenergyButtonEntity(SigenergyEntity, ButtonEntity):

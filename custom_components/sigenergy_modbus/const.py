@@ -31,3 +31,11 @@ POLL_INTERVALS: Final = {
 
 UNREACHABLE_REPAIR_AFTER: Final = timedelta(minutes=10)
 """How long a plant that answered before must stay silent before a repair issue."""
+
+CONF_SWEEP_FROM: Final = "sweep_from"
+"""Entry data: the first unit id the background sweep has yet to ask (None: all asked).
+
+Entries without the key were identified over every id 1-246 before the sweep existed."""
+
+CONF_SILENT_SINCE: Final = "silent_since"
+"""Entry data: since when each silent unit has answered no poll (ISO times, by unit id)."""

@@ -36,7 +36,7 @@ from .protocol.registers import BY_KEY, PLANT_UNIT_ID, Register
 from .protocol.values import UnitValues, number
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .protocol.client import SigenergyClient
     from .protocol.codec import Value
     from .protocol.models import PlantInfo
+    from .units import PlantUnits
 
 type PlantData = dict[int, UnitValues]
 type SigenergyConfigEntry = ConfigEntry[SigenergyRuntimeData]
@@ -210,6 +211,7 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self._notes: set[tuple[int, str]] = set()
         self._held: set[tuple[int, str]] = set()
         self._silent_units: set[int] = set()
+        self._poll_listeners: list[Callable[[PlantData], None]] = []
 
     async def _async_update_data(self) -> PlantData:
         self.polls += 1
@@ -228,7 +230,10 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
         self.last_error = None
         self._on_success()
         self.link.succeeded(self)
-        return self._pinned(data, poll)
+        data = self._pinned(data, poll)
+        for listener in list(self._poll_listeners):
+            listener(data)
+        return data
 
     def pin(self, unit_id: int, key: str, value: Value | None) -> None:
         """A value just written and read back: it wins over a poll already on the wire.
@@ -246,6 +251,11 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             elif unit_id in data and key in data[unit_id]:
                 data[unit_id] = data[unit_id].replaced({key: value})
         return data
+
+    def add_poll_listener(self, listener: Callable[[PlantData], None]) -> Callable[[], None]:
+        """Hear of every successful poll, its data changed or not; returns the unsubscribe."""
+        self._poll_listeners.append(listener)
+        return lambda: self._poll_listeners.remove(listener)
 
     async def _read(self) -> PlantData:
         """Read every wanted unit; one inverter that does not answer fails only itself.
@@ -426,6 +436,22 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
                 reason,
             )
 
+    def add_units(
+        self,
+        wanted: Mapping[int, frozenset[Register]],
+        io_units: Mapping[int, IoSupport] | None = None,
+    ) -> None:
+        """Also read these registers, coils and inputs: units found while running."""
+        for unit_id, registers in wanted.items():
+            self.wanted[unit_id] = self.wanted.get(unit_id, frozenset()) | registers
+        self.io_units.update(io_units or {})
+
+    def remove_unit(self, unit_id: int) -> None:
+        """Stop reading a unit the owner removed."""
+        self.wanted.pop(unit_id, None)
+        self.io_units.pop(unit_id, None)
+        self._silent_units.discard(unit_id)
+
     def set_coil(self, unit_id: int, index: int, state: bool) -> None:  # noqa: FBT001
         """Publish a coil state confirmed by a write's read-back, without polling."""
         data = dict(self.data or {})
@@ -505,6 +531,14 @@ class SettingsCoordinator(SigenergyCoordinator):
         self.plant = plant
         self.devices = devices
 
+    def watch_plant(self, plant: PlantInfo) -> None:
+        """Follow the plant's inverters as they are found or removed while running."""
+        self.plant = plant
+        for inverter in plant.inverters:
+            self.wanted[inverter.unit_id] = self.wanted.get(inverter.unit_id, frozenset()) | {
+                FIRMWARE
+            }
+
     async def _read(self) -> PlantData:
         data = await super()._read()
         for inverter in self.plant.inverters:
@@ -535,13 +569,23 @@ class SettingsCoordinator(SigenergyCoordinator):
 
 @dataclass(frozen=True, kw_only=True)
 class SigenergyRuntimeData:
-    """What a loaded entry holds: the client, the plant, what it has, its coordinators."""
+    """What a loaded entry holds: the client, the plant's units, its coordinators."""
 
     client: SigenergyClient
-    plant: PlantInfo
-    features: PlantFeatures
+    units: PlantUnits
+    """The plant and what it has, kept complete while it runs (``units.py``)."""
     coordinators: Mapping[PollGroup, SigenergyCoordinator]
     devices: Mapping[tuple[str, str], str]
     """Registry ids of the plant's devices, by identifier."""
     controller: PlantController
     """Every write to the plant goes through it: actions, settings, commands."""
+
+    @property
+    def plant(self) -> PlantInfo:
+        """The plant and its devices as known now."""
+        return self.units.plant
+
+    @property
+    def features(self) -> PlantFeatures:
+        """What the plant has beyond its identity, as known now."""
+        return self.units.features

@@ -59,6 +59,7 @@ async def async_get_config_entry_diagnostics(
         "inverters": [async_redact_data(i.as_data(), TO_REDACT) for i in runtime.plant.inverters],
         "io_support": {unit: asdict(s) for unit, s in runtime.features.io_support.items()},
         "smart_loads_in_use": sorted(runtime.features.smart_loads),
+        "units": runtime.units.diagnostics(),
         "coordinators": coordinators,
         "unsupported_registers": {
             unit: sorted(planner.unsupported(unit)) for unit in sorted(units)

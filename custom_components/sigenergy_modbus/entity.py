@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from homeassistant.const import Platform
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity import Entity
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import SigenergyConfigEntry
 
@@ -338,6 +340,36 @@ def register_devices(
         if device.via_device_id != via:
             registry.async_update_device(device.id, via_device_id=via)
     return ids
+
+
+def add_entities[D: SigenergyEntityDescription](
+    entry: SigenergyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Sequence[D],
+    factory: Callable[[SigenergyRuntimeData, D, Unit], Entity],
+) -> None:
+    """Add a platform's entities for the plant now, and for the units found while it runs.
+
+    Each entity is added once: a unit found later, or a capability found
+    later for a known unit, adds only what is new.
+    """
+    runtime = entry.runtime_data
+    added: set[str] = set()
+
+    def add(unit_ids: frozenset[int] | None = None) -> None:
+        new = []
+        for description, unit in targets(runtime.plant, runtime.features, descriptions):
+            if unit_ids is not None and unit_id_of(unit) not in unit_ids:
+                continue
+            unique_id = unique_id_for(runtime.plant, unit, description.key)
+            if unique_id not in added:
+                added.add(unique_id)
+                new.append(factory(runtime, description, unit))
+        if new:
+            async_add_entities(new)
+
+    add()
+    entry.async_on_unload(runtime.units.on_new_entities(add))
 
 
 class SigenergyEntity(CoordinatorEntity[SigenergyCoordinator]):

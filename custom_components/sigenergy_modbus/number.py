@@ -23,7 +23,7 @@ from homeassistant.components.number import (
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent, UnitOfPower
 
 from .const import PollGroup
-from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, add_entities
 from .protocol.control import SETTINGS, SettingSpec, setting_range, setting_value
 from .protocol.keys import Key
 
@@ -247,11 +247,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a number for each setting every unit of the plant has."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergyNumberEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, NUMBERS)
-    )
+    add_entities(entry, async_add_entities, NUMBERS, SigenergyNumberEntity)
 
 
 class SigenergyNumberEntity(SigenergyEntity, NumberEntity):

@@ -15,7 +15,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.const import EntityCategory
 
 from .const import PollGroup
-from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, targets
+from .entity import DeviceRole, SigenergyEntity, SigenergyEntityDescription, add_entities
 from .protocol.enums import RemoteEmsControlMode
 from .protocol.keys import Key
 
@@ -61,11 +61,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the remote EMS control mode select."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergySelectEntity(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, SELECTS)
-    )
+    add_entities(entry, async_add_entities, SELECTS, SigenergySelectEntity)
 
 
 class SigenergySelectEntity(SigenergyEntity, SelectEntity):

@@ -42,6 +42,7 @@ from .entity import (
     SigenergyEntity,
     SigenergyEntityDescription,
     active_alarms,
+    add_entities,
     device_identifier,
     targets,
     unique_id_for,
@@ -1220,15 +1221,16 @@ async def async_setup_entry(
     entry: SigenergyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a sensor for each description every unit of the plant has."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        (SigenergyCounterEntity if description.counter else SigenergySensorEntity)(
-            runtime, description, unit
-        )
-        for description, unit in targets(runtime.plant, runtime.features, SENSORS)
+    """Add a sensor for each description every unit of the plant has, and control's two."""
+    add_entities(
+        entry,
+        async_add_entities,
+        SENSORS,
+        lambda runtime, description, unit: (
+            SigenergyCounterEntity if description.counter else SigenergySensorEntity
+        )(runtime, description, unit),
     )
-    async_add_entities(SigenergyControlSensor(runtime, d) for d in CONTROL_SENSORS)
+    async_add_entities(SigenergyControlSensor(entry.runtime_data, d) for d in CONTROL_SENSORS)
 
 
 class SigenergySensorEntity(SigenergyEntity, SensorEntity):

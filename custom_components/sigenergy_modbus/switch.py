@@ -26,7 +26,7 @@ from .entity import (
     DeviceRole,
     SigenergyEntity,
     SigenergyEntityDescription,
-    targets,
+    add_entities,
 )
 from .protocol.contacts import DRY_CONTACTS
 from .protocol.exceptions import SigenergyError, SigenergyReadOnlyError
@@ -94,15 +94,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add DO1 and DO2 of every inverter whose coils answered the probe, and remote EMS."""
-    runtime = entry.runtime_data
-    async_add_entities(
-        SigenergyDryContactSwitch(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, DRY_CONTACT_SWITCHES)
-    )
-    async_add_entities(
-        SigenergySettingSwitch(runtime, description, unit)
-        for description, unit in targets(runtime.plant, runtime.features, SETTING_SWITCHES)
-    )
+    add_entities(entry, async_add_entities, DRY_CONTACT_SWITCHES, SigenergyDryContactSwitch)
+    add_entities(entry, async_add_entities, SETTING_SWITCHES, SigenergySettingSwitch)
 
 
 class SigenergyDryContactSwitch(SigenergyEntity, SwitchEntity):

@@ -11,7 +11,8 @@ patched: what the screenshots in ``artifacts/e2e/`` show is what a user sees.
   Assistant's enabled network adapters. The simulator listens on
   127.0.0.1:502 and the loopback adapter is enabled in Settings -> System ->
   Network, as a user can do (advanced mode); the search then finds it like
-  an inverter on the LAN.
+  an inverter on the LAN. Searching again, it says that the only plant it
+  found is the one set up already.
 """
 
 from __future__ import annotations
@@ -305,3 +306,12 @@ async def test_search_my_network(
     await page.get_by_role("button", name="Submit").click()
     await finish_adding(page, artifacts)
     await open_device_list(page, artifacts)
+
+    # Searching again finds only the plant just added: the search says so, naming it.
+    await start_adding(page, home_assistant, artifacts)
+    await page.get_by_text("Search my network").click()
+    found = page.get_by_text("The search found only plants you have set up already")
+    await expect(found).to_be_visible(timeout=60_000)
+    await expect(found).to_contain_text(f"· {simulator.host}")
+    await artifacts.screenshot(page, "search-found-only-configured")
+    assert_clean_log(home_assistant)

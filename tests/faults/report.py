@@ -89,6 +89,12 @@ Notes:
 - An inverter that does not answer while the plant does costs its own entities only;
   one that times out costs a reconnect per poll that reads it (the connection is dropped
   after a timeout, so that a late reply can never be taken for a later request's).
+- What identification accepts (tests/faults/test_bad_input.py): a plain Modbus server
+  answering zeros or random words, or refusing unit 247, is "not a Sigenergy plant"
+  after one request, with nothing created; one answering a real plant's registers at
+  unit 247 but random words at every inverter id costs one pass (247 requests) and is
+  refused the same way, without a log line above DEBUG. A plant of more than 32
+  inverters and AC chargers is refused with its own error.
 """
 
 

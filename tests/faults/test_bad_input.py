@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import logging
 import math
+import random
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
@@ -56,6 +57,7 @@ from custom_components.sigenergy_modbus.protocol.registers import (
     registers_for,
 )
 from simulator import modbus
+from tests.helpers import through_progress
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -86,7 +88,8 @@ async def _manual(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "manual"}
     )
-    return dict(await hass.config_entries.flow.async_configure(result["flow_id"], user_input))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    return dict(await through_progress(hass, result))
 
 
 def _short_timeout() -> Any:
@@ -196,57 +199,125 @@ async def test_host_that_answers_garbage(
     _no_traceback(caplog)
 
 
-def _generic_device(
-    size: int,
-) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
-    """A plain Modbus device: registers 0 to size - 1, all zero, on every unit id.
+type Answer = Callable[[modbus.Request, int], list[int] | None]
+"""What a generic device reads for a request (to a unit id); None: exception 0x02."""
 
-    Reads of 0x03/0x04 within them answer zeros, beyond them 0x02; any other
-    function answers 0x01. It is framed by the simulator's own Modbus codec.
+
+class _GenericDevice:
+    """A plain Modbus TCP device, framed by the simulator's own codec, counting requests.
+
+    Every read of 0x03/0x04 on every unit id is answered by ``answer``; any
+    other function with 0x01.
     """
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.requests = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         buffer = bytearray()
         while data := await reader.read(1024):
             buffer += data
             while (frame := modbus.take_frame(buffer)) is not None:
-                writer.write(
-                    modbus.encode_frame(frame.transaction_id, frame.unit_id, _zeros(frame, size))
-                )
+                self.requests += 1
+                pdu = self._reply(frame)
+                writer.write(modbus.encode_frame(frame.transaction_id, frame.unit_id, pdu))
         writer.close()
 
-    return serve
+    def _reply(self, frame: modbus.Frame) -> bytes:
+        try:
+            request = modbus.decode_request(frame.pdu)
+        except modbus.RequestError as err:
+            return modbus.exception_reply(frame.function, err.code)
+        if request.function not in modbus.REGISTER_READS:
+            return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_FUNCTION)
+        words = self.answer(request, frame.unit_id)
+        if words is None:
+            return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_ADDRESS)
+        return modbus.registers_reply(frame.function, words)
 
 
-def _zeros(frame: modbus.Frame, size: int) -> bytes:
-    try:
-        request = modbus.decode_request(frame.pdu)
-    except modbus.RequestError as err:
-        return modbus.exception_reply(frame.function, err.code)
-    if request.function not in modbus.REGISTER_READS:
-        return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_FUNCTION)
-    if request.address + request.count > size:
-        return modbus.exception_reply(frame.function, modbus.ExceptionCode.ILLEGAL_ADDRESS)
-    return modbus.registers_reply(frame.function, [0] * request.count)
+def _zeros(size: int) -> Answer:
+    """Registers 0 to size - 1, all zero; beyond them 0x02."""
+
+    def answer(request: modbus.Request, unit_id: int) -> list[int] | None:
+        if request.address + request.count > size:
+            return None
+        return [0] * request.count
+
+    return answer
+
+
+def _random(seed: int) -> Answer:
+    """Random words for any address on any unit id: a broken bridge, or a fuzzer."""
+    rng = random.Random(seed)
+
+    def answer(request: modbus.Request, unit_id: int) -> list[int] | None:
+        return [rng.randrange(0x10000) for _ in range(request.count)]
+
+    return answer
 
 
 @pytest.mark.parametrize(
-    ("size", "what"),
-    [(100, "exception 0x02 on unit 247"), (40000, "zeros on every unit")],
-    ids=["small-datastore", "zeros"],
+    ("answer", "what"),
+    [
+        (_zeros(100), "exception 0x02 on unit 247"),
+        (_zeros(40000), "zeros on every unit"),
+        (_random(1), "random words"),
+        (_random(2), "other random words"),
+    ],
+    ids=["small-datastore", "zeros", "random", "random-2"],
 )
 async def test_modbus_device_that_is_not_sigenergy(
-    hass: HomeAssistant, loopback: None, caplog: pytest.LogCaptureFixture, size: int, what: str
+    hass: HomeAssistant, loopback: None, caplog: pytest.LogCaptureFixture, answer: Answer, what: str
 ) -> None:
-    """A generic Modbus device (a plain datastore of zeros) is not a Sigenergy plant.
+    """A generic Modbus device is not a Sigenergy plant: one request tells, nothing is made.
 
-    With 100 registers it answers the plant's registers with 0x02; with 40000
-    zeros it answers every input register, on every unit, but no inverter has
-    a serial.
+    With 100 registers it refuses the plant's registers with 0x02; zeros and
+    random words are answered, but are not mutually consistent plant
+    registers (no system time zone, no rating, codes outside their tables).
     """
-    async for port in _tcp_server(_generic_device(size)):
+    device = _GenericDevice(answer)
+    async for port in _tcp_server(device.serve):
         result = await _manual(hass, {CONF_HOST: "127.0.0.1", CONF_PORT: port})
     assert result["errors"] == {CONF_HOST: "not_a_sigenergy_plant"}, what
+    assert device.requests == 1, what
+    assert hass.config_entries.async_entries(DOMAIN) == []
+    _no_traceback(caplog)
+
+
+def _plant_then_random(plant: PlantSimulator) -> Answer:
+    """A real plant's registers at unit 247, random words at every other unit id."""
+    rng = random.Random(3)
+
+    def answer(request: modbus.Request, unit_id: int) -> list[int] | None:
+        if unit_id == PLANT_UNIT_ID:
+            words = plant._read_registers(unit_id, request.address, request.count)
+            return None if isinstance(words, modbus.ExceptionCode) else list(words)
+        return [rng.randrange(0x10000) for _ in range(request.count)]
+
+    return answer
+
+
+async def test_plant_with_random_inverters_is_not_a_plant(
+    hass: HomeAssistant,
+    simulator: PlantSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Consistent plant registers, but random words on every inverter id: nothing is made.
+
+    Each of the 246 ids costs one request (random words are no inverter
+    identity, and no exception asks for an AC charger): one pass, nothing kept.
+    """
+    device = _GenericDevice(_plant_then_random(simulator))
+    async for port in _tcp_server(device.serve):
+        result = await _manual(hass, {CONF_HOST: "127.0.0.1", CONF_PORT: port})
+    assert result["errors"] == {CONF_HOST: "not_a_sigenergy_plant"}
+    assert device.requests == 1 + 246
+    assert hass.config_entries.async_entries(DOMAIN) == []
+    assert "firmware changed" not in caplog.text
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.sigenergy_modbus")]
+    assert [r.getMessage() for r in ours if r.levelno >= logging.INFO] == []  # no flood
     _no_traceback(caplog)
 
 
@@ -263,6 +334,7 @@ async def test_reconfigure_to_garbage_is_a_field_error(
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: port}
         )
+        result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_HOST: "not_a_sigenergy_plant"}
     assert entry.data[CONF_HOST] == "10.0.0.9"

@@ -23,6 +23,7 @@ from custom_components.sigenergy_modbus.protocol import client as client_module
 from simulator import ControlOptions
 from tests.clock import settle
 from tests.faults.conftest import advance
+from tests.helpers import through_progress
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -127,6 +128,7 @@ async def test_diagnostics_hold_nothing_personal(
             data=DhcpServiceInfo(ip=simulator.host, hostname="sigenstor", macaddress=MAC),
         )
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     await hass.async_block_till_done()

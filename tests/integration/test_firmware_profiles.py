@@ -65,8 +65,10 @@ async def poll_costs(
 ) -> dict[PollGroup, int]:
     """Each poll once, alone, with nothing fresh to share: the requests it costs the device.
 
-    The polls' own timers are stopped first, so that no other poll runs meanwhile.
+    The polls' own timers are stopped first, so that no other poll runs meanwhile,
+    and the background sweep of free unit ids, whose requests are no poll's.
     """
+    entry.runtime_data.units.stop()
     for coordinator in entry.runtime_data.coordinators.values():
         coordinator.update_interval = None
         coordinator._unschedule_refresh()

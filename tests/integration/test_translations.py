@@ -21,6 +21,7 @@ import pytest
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
 from custom_components.sigenergy_modbus.button import BUTTONS
+from custom_components.sigenergy_modbus.config_flow import IDENTIFICATION_ERRORS
 from custom_components.sigenergy_modbus.control import BLOCKED_ISSUES
 from custom_components.sigenergy_modbus.entity import DeviceRole, device_infos
 from custom_components.sigenergy_modbus.number import NUMBERS
@@ -278,7 +279,14 @@ def _translated_calls() -> list[tuple[str, str, str, set[str] | None]]:
 def test_translation_key_literals_found() -> None:
     """The AST search finds what a plain grep of the three raising modules finds."""
     grep = set()
-    for name in ("coordinator.py", "switch.py", "__init__.py", "control.py", "services.py"):
+    for name in (
+        "coordinator.py",
+        "switch.py",
+        "__init__.py",
+        "control.py",
+        "services.py",
+        "units.py",
+    ):
         grep |= set(re.findall(r'translation_key="(\w+)"', _source(name)))
     grep -= {d.translation_key for d in SWITCHES}  # the switch's entity name
     assert grep
@@ -315,6 +323,7 @@ CONFIG_FLOW = _source("config_flow.py")
 
 def _flow_errors() -> set[str]:
     errors = set(re.findall(r'errors\[[^\]]+\]\s*=\s*"(\w+)"', CONFIG_FLOW))
+    errors |= set(IDENTIFICATION_ERRORS)  # set from what identification raised
     return errors | set(re.findall(r'\{\s*"base"\s*:\s*"(\w+)"\s*\}', CONFIG_FLOW))
 
 
@@ -326,6 +335,8 @@ def _flow_aborts() -> set[str]:
         reasons.add("already_configured")
     if "async_update_reload_and_abort(" in CONFIG_FLOW:
         reasons.add("reconfigure_successful")
+    if "async_abort(reason=error)" in CONFIG_FLOW:  # a discovery whose identification failed
+        reasons |= set(IDENTIFICATION_ERRORS)
     return reasons
 
 
@@ -351,13 +362,19 @@ def test_no_unused_config_flow_strings() -> None:
 
 def test_config_flow_steps_exist() -> None:
     """Every step the flows show, and every menu option, has strings."""
-    steps = set(re.findall(r'step_id\s*=\s*"(\w+)"', CONFIG_FLOW))
+    steps = set(re.findall(r'(?<!next_)step_id\s*=\s*"(\w+)"', CONFIG_FLOW))
     assert steps
     defined = set(STRINGS["config"]["step"]) | set(STRINGS["options"]["step"])
     assert sorted(steps - defined) == []
     for options in re.findall(r"menu_options\s*=\s*\[([^\]]*)\]", CONFIG_FLOW):
         menu = set(re.findall(r'"(\w+)"', options))
         assert menu == set(STRINGS["config"]["step"]["user"]["menu_options"])
+
+
+def test_config_flow_progress_exists() -> None:
+    """Every progress the flow shows has its description, and none is left unused."""
+    actions = set(re.findall(r'progress_action\s*=\s*"(\w+)"', CONFIG_FLOW))
+    assert actions == set(STRINGS["config"]["progress"])
 
 
 @pytest.mark.parametrize("flow", ["config", "options"])

@@ -293,6 +293,11 @@ class Plausibility:
         self._ranges: dict[tuple[int, str], Range | None] = {}
         self.findings: dict[tuple[int, str], int] = {}
 
+    def rate(self, plant: PlantInfo) -> None:
+        """Take the ratings of a plant that gained units while running."""
+        self.ratings = PlantRatings.of(plant)
+        self._ranges.clear()
+
     def range(self, unit_id: int, key: str) -> Range | None:
         """The range of a register on a unit (None: not range-checked)."""
         if (unit_id, key) not in self._ranges:
