@@ -465,8 +465,10 @@ class PlantUnits:
             silent = dict(self.entry.data.get(CONF_SILENT_SINCE) or {})
             del silent[str(unit_id)]
             self._save(data={CONF_SILENT_SINCE: silent})
-            ir.async_delete_issue(self.hass, DOMAIN, self._silent_issue(unit_id))
-            LOGGER.info("Unit %s answers again", unit_id)
+            issue_id = self._silent_issue(unit_id)
+            if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                LOGGER.info("Unit %s answers again", unit_id)  # after its repair issue
 
     def _polled(self) -> set[int]:
         return {u for c in self.coordinators.values() for u in c.wanted if u != PLANT_UNIT_ID}

@@ -22,6 +22,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.sigenergy_modbus.const import DOMAIN
+from tests.helpers import through_progress
 from tests.integration.conftest import tick
 
 if TYPE_CHECKING:
@@ -138,10 +139,12 @@ async def test_mistyped_port_in_the_flow_leaves_no_line(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: simulator.host, CONF_PORT: _closed_port()}
     )
+    result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
     assert _lines(caplog) == []
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: simulator.host, CONF_PORT: simulator.port}
     )
+    result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -16,6 +16,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.sigenergy_modbus.const import DOMAIN
 from tests.conftest import start_simulator
+from tests.helpers import through_progress
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -31,6 +32,7 @@ async def _add(hass: HomeAssistant, sim: PlantSimulator) -> str:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: sim.host, CONF_PORT: sim.port}
     )
+    result = await through_progress(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     return str(result["title"])
