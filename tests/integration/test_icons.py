@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from custom_components.sigenergy_modbus.binary_sensor import BINARY_SENSORS
-from custom_components.sigenergy_modbus.sensor import SENSORS
+from custom_components.sigenergy_modbus.button import BUTTONS
+from custom_components.sigenergy_modbus.number import NUMBERS
+from custom_components.sigenergy_modbus.select import SELECTS
+from custom_components.sigenergy_modbus.sensor import CONTROL_SENSORS, SENSORS
 from custom_components.sigenergy_modbus.switch import SWITCHES
 
 ICONS = json.loads(
@@ -23,7 +26,14 @@ ICONS = json.loads(
         encoding="utf-8"
     )
 )["entity"]
-PLATFORMS = {"sensor": SENSORS, "binary_sensor": BINARY_SENSORS, "switch": SWITCHES}
+PLATFORMS = {
+    "sensor": (*SENSORS, *CONTROL_SENSORS),
+    "binary_sensor": BINARY_SENSORS,
+    "switch": SWITCHES,
+    "number": NUMBERS,
+    "select": SELECTS,
+    "button": BUTTONS,
+}
 MDI = re.compile(r"^mdi:[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -63,23 +73,23 @@ def test_icons_are_mdi_names_and_states_exist() -> None:
                 assert MDI.match(name), (platform, key, state)
             descriptions = [d for d in PLATFORMS[platform] if d.translation_key == key]
             options = {o for d in descriptions for o in (getattr(d, "options", None) or ())}
-            allowed = options if platform == "sensor" else {"on", "off"}
+            allowed = options if platform in {"sensor", "select"} else {"on", "off"}
             assert set(states) <= allowed, (platform, key, set(states) - allowed)
 
 
 @pytest.mark.parametrize(
-    "key",
+    ("platform", "key"),
     [
-        "plant_battery_soh",
-        "battery_soh",
-        "backup_soc",
-        "plant_charge_cut_off_soc",
-        "plant_discharge_cut_off_soc",
-        "alarm",
+        ("sensor", "plant_battery_soh"),
+        ("sensor", "battery_soh"),
+        ("number", "backup_soc"),  # a setting now: the number that changes it shows it
+        ("sensor", "plant_charge_cut_off_soc"),
+        ("sensor", "plant_discharge_cut_off_soc"),
+        ("sensor", "alarm"),
     ],
 )
-def test_the_icons_an_owner_missed(key: str) -> None:
+def test_the_icons_an_owner_missed(platform: str, key: str) -> None:
     """State of health, backup and cut-off SOCs and every alarm (one key for all) have one."""
-    assert key in ICONS["sensor"]
+    assert key in ICONS[platform]
     alarms = [d for d in SENSORS if d.translation_key == "alarm"]
     assert len(alarms) == 12  # alarms 1-7 of the plant, 1-5 of each inverter: one key
