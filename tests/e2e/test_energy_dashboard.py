@@ -51,8 +51,16 @@ def add_plant(ha: HomeAssistant, sim: Simulator) -> None:
     flow = ha.request("POST", "/api/config/config_entries/flow", {"handler": "sigenergy_modbus"})
     path = f"/api/config/config_entries/flow/{flow['flow_id']}"
     ha.request("POST", path, {"next_step_id": "manual"})
-    done = ha.request("POST", path, {"host": sim.host, "port": sim.port})
-    assert done["type"] == "create_entry", done
+    step = ha.request("POST", path, {"host": sim.host, "port": sim.port})
+    # Identification is a progress step. When it ends Home Assistant moves the
+    # flow to "progress done", and the frontend fetches the flow, which runs its
+    # next step: so does this.
+    deadline = time.monotonic() + 60
+    while step["type"] == "progress" and time.monotonic() < deadline:
+        time.sleep(0.25)
+        step = ha.request("GET", path)
+    assert step["type"] == "create_entry", step
+    assert step["result"]["state"] == "loaded", step
 
 
 def control_url(sim: Simulator) -> str:
