@@ -10,6 +10,7 @@ from unittest.mock import patch
 import pytest
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESS_UPDATE, FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -125,6 +126,7 @@ async def test_progress_says_what_is_asked(hass: HomeAssistant, simulator: Plant
     """
     fractions: list[float] = []
 
+    @callback  # on the event loop, in order: a plain function would run in the executor
     def on_update(event: Event) -> None:
         fractions.append(event.data["progress"])
 
