@@ -318,6 +318,20 @@ async def test_read_only_client_reads_but_never_writes(simulator: PlantSimulator
         await client.close()
 
 
+async def test_read_only_client_writes_an_undo(simulator: PlantSimulator) -> None:
+    """Putting back what the plant held before is the one write read-only mode allows."""
+    client = SigenergyClient(simulator.host, simulator.port, read_only=True)
+    try:
+        register = BY_KEY["ess_backup_soc"]
+        with pytest.raises(SigenergyReadOnlyError):
+            await client.write(PLANT_UNIT_ID, register, 25)
+        assert await client.write(PLANT_UNIT_ID, register, 25, undo=True) == 25.0
+        assert simulator.stats.writes == [(PLANT_UNIT_ID, WRITE_REGISTER, 40046, [250])]
+        assert simulator.value(PLANT_UNIT_ID, register.key) == 25.0
+    finally:
+        await client.close()
+
+
 async def test_write_verification_failure(
     simulator: PlantSimulator, client: SigenergyClient
 ) -> None:

@@ -739,14 +739,20 @@ class SigenergyClient:
 
     # -- writes -------------------------------------------------------------
 
-    async def write(self, unit_id: int, register: Register, value: Value) -> Value | None:
+    async def write(
+        self, unit_id: int, register: Register, value: Value, *, undo: bool = False
+    ) -> Value | None:
         """Write a register, then read it back to confirm.
 
         The value is checked against the register's access and limits before
         anything is sent. Returns the value read back (the value written for
         write-only registers).
+
+        A read-only client refuses every write but an ``undo``: a value the
+        plant held before this client's owner changed it, written back (the
+        end of a control action), which read-only mode must not leave undone.
         """
-        if self.read_only:
+        if self.read_only and not undo:
             msg = f"read-only mode: {register.key} was not written"
             raise SigenergyReadOnlyError(msg)
         words = encode(register, value)
