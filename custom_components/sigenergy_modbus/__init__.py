@@ -33,7 +33,7 @@ from .coordinator import (
     SigenergyCoordinator,
     SigenergyRuntimeData,
 )
-from .entity import poll_plan, register_devices
+from .entity import poll_plan, register_devices, unique_id_for, unit_id_of
 from .number import NUMBERS
 from .protocol.client import SigenergyClient
 from .protocol.exceptions import SigenergyDeviceError, SigenergyError
@@ -43,9 +43,9 @@ from .protocol.models import PlantInfo
 from .protocol.plausibility import Plausibility
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, smart_load_registers
 from .protocol.values import POWER_DEADBAND_KW, code, number
-from .seed import async_seed_counters
+from .seed import async_seed_the_rest, await_seeds
 from .select import SELECTS
-from .sensor import SENSORS, SMART_LOADS, counters_of, guarded_counters
+from .sensor import SENSORS, SMART_LOADS, counter_targets, counters_of, guarded_counters
 from .services import async_setup_services
 from .switch import SWITCHES
 from .units import PlantUnits, probe_io_units, remove_lost_entities
@@ -105,8 +105,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         _dry_contact_issues(hass, entry, plant, features)
         devices = register_devices(hass, entry, plant)
         guard = CounterGuard(counter_specs(plant, counters_of(plant, features)))
-        # Before the first poll: its first readings are judged against these.
-        await async_seed_counters(hass, plant, features, guard)
+        # The counters Home Assistant knows publish nothing until their sensors seed them.
+        waiting = await_seeds(hass, guard, _counters(plant, features))
         coordinators = _coordinators(
             hass,
             entry,
@@ -150,8 +150,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         controller=controller,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_seed_the_rest(hass, guard, waiting)
     units.async_start()
     return True
+
+
+def _counters(plant: PlantInfo, features: PlantFeatures) -> list[tuple[str, tuple[int, str]]]:
+    """Each energy counter sensor's unique id, with its counter (unit id, register key)."""
+    return [
+        (unique_id_for(plant, unit, d.key), (unit_id_of(unit), str(d.registers[0])))
+        for d, unit in counter_targets(plant, features)
+    ]
 
 
 async def _output_types(

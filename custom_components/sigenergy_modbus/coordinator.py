@@ -29,7 +29,7 @@ from .protocol.exceptions import (
     SigenergyError,
     SigenergyTimeoutError,
 )
-from .protocol.guard import CounterGuard, Moment
+from .protocol.guard import CounterGuard, Moment, Verdict
 from .protocol.keys import Key
 from .protocol.plausibility import Finding, FindingKind, Plausibility
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, Register
@@ -389,15 +389,45 @@ class SigenergyCoordinator(DataUpdateCoordinator[PlantData]):
             vetted[key] = verdict.value
             if verdict.provisional:
                 again.setdefault(unit_id, []).append(BY_KEY[key])
-            elif verdict.held:
-                self._note_held(unit_id, key, verdict.reason)
-            elif verdict.value is None and verdict.reason != "no reading" and key not in problems:
-                problems[key] = str(verdict.reason)
-                self.rejected[unit_id, key] = self.rejected.get((unit_id, key), 0) + 1
-            if not verdict.held:
-                self._held.discard((unit_id, key))
+            else:
+                self._take(unit_id, key, verdict, problems)
         self._note(unit_id, vetted, problems)
         return vetted
+
+    def _take(
+        self, unit_id: int, key: str, verdict: Verdict, problems: dict[str, Finding | str]
+    ) -> None:
+        """Count and note a counter's verdict (a refused reading is a problem of the poll)."""
+        if verdict.held:
+            self._note_held(unit_id, key, verdict.reason)
+        elif (
+            verdict.value is None
+            and not verdict.awaiting
+            and verdict.reason != "no reading"
+            and key not in problems
+        ):
+            problems[key] = str(verdict.reason)
+            self.rejected[unit_id, key] = self.rejected.get((unit_id, key), 0) + 1
+        if not verdict.held:
+            self._held.discard((unit_id, key))
+
+    def seed_counter(self, unit_id: int, key: str, seed: tuple[float, float] | None) -> None:
+        """Hand the guard what Home Assistant held for a counter (None: nothing), late.
+
+        The counter's sensor calls this as it is added, before it writes its
+        first state: the reading kept while the counter awaited its seed is
+        judged now, and its verdict is what the sensor shows first.
+        """
+        counter = (unit_id, key)
+        verdict = self.guard.unseeded(counter) if seed is None else self.guard.seed(counter, *seed)
+        data = self.data
+        if verdict is None or not data or key not in data.get(unit_id, {}):
+            return
+        problems: dict[str, Finding | str] = {}
+        if not verdict.provisional:  # a first reading: the next poll confirms it
+            self._take(unit_id, key, verdict, problems)
+        self._note(unit_id, {key: verdict.value}, problems)
+        self.data = {**data, unit_id: data[unit_id].replaced({key: verdict.value})}
 
     def _note(
         self,

@@ -1,4 +1,4 @@
-"""What Home Assistant already holds for each energy counter, before the first poll.
+"""What Home Assistant already holds for each energy counter: the guard's seed.
 
 The guard of every counter is seeded with the last value the owner's
 statistics hold for it, so that the first reading after any setup (a
@@ -6,14 +6,24 @@ restart, a reload, an options change, a reconfigure) is judged against it:
 a counter read as 0, or as garbage, is then a failed read instead of a new
 start that Home Assistant would count as energy.
 
-Where the value comes from, best first:
+Only what Home Assistant offers integrations is read (``__init__`` lists
+what the integration uses beyond that, and why), best first:
 
-1. The restore state of the counter's own sensor (``SigenergyCounterEntity``
+1. The restore data of the counter's own sensor
+   (``RestoreEntity.async_get_last_extra_data``: ``SigenergyCounterEntity``
    stores the guard's last good value and when it was read). Home Assistant
-   writes it at every stop and every 15 minutes, and when an entry unloads.
+   writes it at every stop, every 15 minutes and when an entry unloads. Only
+   the entity can ask for it, as it is added, after the first poll: so the
+   counters whose sensor is registered *await their seed* (``await_seeds``),
+   their readings kept unpublished until the entity hands the seed over,
+   before it writes its first state.
 2. The recorder's statistics of the sensor (its last short-term, then
-   hourly, ``state``): for counters without a restore state yet, e.g. the
-   first start after an update to this version.
+   hourly, ``state``), through the functions core integrations read them
+   with: for counters without restore data, e.g. the first start after an
+   update to a version that stores it.
+
+A counter that gets neither starts as one never seen: its first reading is
+published once a second one agrees.
 """
 
 from __future__ import annotations
@@ -22,22 +32,23 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers import restore_state
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import DOMAIN, LOGGER
-from .entity import unique_id_for, unit_id_of
-from .sensor import counter_targets
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from collections.abc import Iterable, Mapping
 
-    from .coordinator import PlantFeatures
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.restore_state import RestoreEntity
+
     from .protocol.guard import CounterGuard
-    from .protocol.models import PlantInfo
 
 type Seed = tuple[float, float]
 """A counter's last good value (kWh) and when it was read (epoch seconds)."""
+
+type CounterKey = tuple[int, str]
+"""A counter as the guard knows it: unit id and register key."""
 
 
 def _kwh(value: object, unit: object) -> float | None:
@@ -55,18 +66,42 @@ def _kwh(value: object, unit: object) -> float | None:
     return float(EnergyConverter.convert(number, str(unit), UnitOfEnergy.KILO_WATT_HOUR))
 
 
-def _restored(hass: HomeAssistant, entity_id: str) -> Seed | None:
-    stored = restore_state.async_get(hass).last_states.get(entity_id)
-    if stored is None or stored.extra_data is None:
+def await_seeds(
+    hass: HomeAssistant, guard: CounterGuard[CounterKey], counters: Iterable[tuple[str, CounterKey]]
+) -> dict[CounterKey, str]:
+    """Have each counter whose sensor is registered and enabled await its seed.
+
+    ``counters``: each counter sensor's unique id with its counter. Returns
+    the entity ids of those that await, by counter. A new sensor has nothing
+    to restore; a disabled one is never added (nor its register read).
+    """
+    registry = er.async_get(hass)
+    waiting: dict[CounterKey, str] = {}
+    for unique_id, key in counters:
+        entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
+        entry = registry.async_get(entity_id) if entity_id is not None else None
+        if entry is None or entry.disabled:
+            continue
+        guard.await_seed(key)
+        waiting[key] = entry.entity_id
+    return waiting
+
+
+async def async_restored_seed(entity: RestoreEntity) -> Seed | None:
+    """The seed in an entity's own restore data (the entity asks, as it is added)."""
+    stored = await entity.async_get_last_extra_data()
+    if stored is None:
         return None
-    extra = stored.extra_data.as_dict()
+    extra = stored.as_dict()
     value = _kwh(extra.get("native_value"), extra.get("native_unit_of_measurement"))
     if value is None:
         return None
     at = extra.get("good_at")
-    if not isinstance(at, int | float):
-        at = stored.state.last_updated.timestamp()
-    return value, float(at)
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        return value, float(at)
+    # Stored before the time was: the state's, written no earlier than the value was read.
+    state = await entity.async_get_last_state()
+    return None if state is None else (value, state.last_updated.timestamp())
 
 
 def _recorded(hass: HomeAssistant, entity_id: str) -> Seed | None:
@@ -84,44 +119,40 @@ def _recorded(hass: HomeAssistant, entity_id: str) -> Seed | None:
     return None
 
 
-async def _from_recorder(hass: HomeAssistant, entity_ids: list[str]) -> dict[str, Seed]:
-    if "recorder" not in hass.config.components:
+async def async_recorded_seeds(hass: HomeAssistant, entity_ids: Iterable[str]) -> dict[str, Seed]:
+    """The seeds in the recorder's statistics, by entity id; none without a recorder.
+
+    The recorder is set up (``hass.config.components``) only once its
+    database is ready; the integration sets up after it (``after_dependencies``).
+    """
+    wanted = list(entity_ids)
+    if not wanted or "recorder" not in hass.config.components:
         return {}
     from homeassistant.components.recorder import get_instance  # noqa: PLC0415 - only with a recorder
 
-    instance = get_instance(hass)
-    if not instance.async_db_ready.done() or not instance.async_db_ready.result():
-        LOGGER.debug("The recorder is not ready; counters without a restore state start unseeded")
-        return {}
-
     def query() -> dict[str, Seed]:
-        found = {}
-        for entity_id in entity_ids:
-            if (seed := _recorded(hass, entity_id)) is not None:
-                found[entity_id] = seed
-        return found
+        return {e: seed for e in wanted if (seed := _recorded(hass, e)) is not None}
 
-    return await instance.async_add_executor_job(query)
+    return await get_instance(hass).async_add_executor_job(query)
 
 
-async def async_seed_counters(
-    hass: HomeAssistant,
-    plant: PlantInfo,
-    features: PlantFeatures,
-    guard: CounterGuard[tuple[int, str]],
+async def async_seed_the_rest(
+    hass: HomeAssistant, guard: CounterGuard[CounterKey], waiting: Mapping[CounterKey, str]
 ) -> int:
-    """Seed the guard of every counter Home Assistant knows; how many it seeded."""
-    registry = er.async_get(hass)
-    keys: dict[str, tuple[int, str]] = {}
-    for description, unit in counter_targets(plant, features):
-        unique_id = unique_id_for(plant, unit, description.key)
-        entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
-        if entity_id is not None:
-            keys[entity_id] = (unit_id_of(unit), str(description.registers[0]))
-    seeds = {e: seed for e in keys if (seed := _restored(hass, e)) is not None}
-    if missing := [e for e in keys if e not in seeds]:
-        seeds |= await _from_recorder(hass, missing)
-    for entity_id, (value, at) in seeds.items():
-        guard.seed(keys[entity_id], value, at)
-    LOGGER.debug("Seeded %s of %s energy counters from Home Assistant", len(seeds), len(keys))
-    return len(seeds)
+    """After the platforms: seed the counters whose entity did not, then say how many are.
+
+    A counter still awaiting its seed has no entity that was added (its
+    platform not set up, or the entity failed): the recorder's statistics
+    seed it, or it starts as one never seen, so that it never waits for
+    ever. Returns how many of the awaited counters have a seed.
+    """
+    rest = {key: waiting[key] for key in guard.awaiting() if key in waiting}
+    recorded = await async_recorded_seeds(hass, rest.values())
+    for key, entity_id in rest.items():
+        if (seed := recorded.get(entity_id)) is not None:
+            guard.seed(key, *seed)
+        else:
+            guard.unseeded(key)
+    seeded = sum(guard.last(key) is not None for key in waiting)
+    LOGGER.debug("Seeded %s of %s energy counters from Home Assistant", seeded, len(waiting))
+    return seeded

@@ -59,6 +59,7 @@ from .protocol.enums import (
 )
 from .protocol.keys import Key
 from .protocol.values import POWER_DEADBAND_KW, UnitValues
+from .seed import async_recorded_seeds, async_restored_seed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -1262,7 +1263,20 @@ class SigenergyCounterEntity(SigenergySensorEntity, RestoreSensor):
     The stored value is the guard's, not the state: a counter whose last
     reading was refused (unavailable) still stores the value the owner's
     statistics hold, and the next start judges its first reading against it.
+    As it is added, the entity hands that value to its counter's guard
+    (``seed``), before it writes its first state: until then the guard has
+    published nothing of the counter.
     """
+
+    async def async_added_to_hass(self) -> None:
+        """Seed the counter's guard from the restore data, else the recorder; then follow."""
+        key = self.entity_description.registers[0]
+        if (self.unit_id, key) in self.coordinator.guard.awaiting():
+            seed = await async_restored_seed(self)
+            if seed is None:
+                seed = (await async_recorded_seeds(self.hass, [self.entity_id])).get(self.entity_id)
+            self.coordinator.seed_counter(self.unit_id, key, seed)
+        await super().async_added_to_hass()
 
     @property
     def extra_restore_state_data(self) -> CounterStoredData:

@@ -23,6 +23,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.helpers import restore_state
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
+    async_mock_load_restore_state_from_storage,
     async_mock_restore_state_shutdown_restart,
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -110,14 +111,24 @@ def counters(run: Run) -> dict[str, Counted]:
     return found
 
 
-async def reload(run: Run, *, forget_restore_state: bool = False) -> None:
-    """Home Assistant restarts: the entry unloads, the restore state is saved and read back."""
+async def reload(run: Run, *, forget: dict[str, Any] | None = None) -> None:
+    """Home Assistant restarts: the entry unloads, the restore state is saved and read back.
+
+    ``forget``: the test's ``hass_storage``, to restart without the counters'
+    restore data, as on the first start after an update to the version that
+    stores it (before it their sensors kept none).
+    """
     hass = run.hass
+    ours = set(run.entities)
     assert await hass.config_entries.async_unload(run.entry.entry_id)
     await hass.async_block_till_done()
     await async_mock_restore_state_shutdown_restart(hass)
-    if forget_restore_state:  # as on the first start after an update to this version
-        restore_state.async_get(hass).last_states.clear()
+    if forget is not None:
+        stored = forget[restore_state.STORAGE_KEY]["data"]
+        kept = [s for s in stored if s["state"]["entity_id"] not in ours]
+        assert len(kept) < len(stored)
+        forget[restore_state.STORAGE_KEY]["data"] = kept
+        await async_mock_load_restore_state_from_storage(hass)
     assert await hass.config_entries.async_setup(run.entry.entry_id)
     await hass.async_block_till_done()
     for group, coordinator in run.entry.runtime_data.coordinators.items():
@@ -283,7 +294,7 @@ async def test_restart_while_every_counter_misreads(
 
 
 async def test_restart_without_a_restore_state_is_judged_by_the_recorder(
-    run: Run, simulator: PlantSimulator, proxy: FaultProxy
+    run: Run, simulator: PlantSimulator, proxy: FaultProxy, hass_storage: dict[str, Any]
 ) -> None:
     """The first start after an update: no restore state yet, the recorder's statistics seed."""
     since = dt_util.utcnow()
@@ -294,7 +305,7 @@ async def test_restart_without_a_restore_state_is_judged_by_the_recorder(
     run.begin()
     for counter in counted.values():
         proxy.patch(counter.unit_id, counter.register.address, [0] * counter.register.count)
-    await reload(run, forget_restore_state=True)
+    await reload(run, forget=hass_storage)
     run.check_unavailable(set(counted))
     await truth.tick(run, 3)
     run.check_unavailable(set(counted))

@@ -108,6 +108,53 @@ def test_a_seed_allows_what_the_plant_made_while_home_assistant_was_down() -> No
     assert guard.check(KEY, 181.5, at(8 * HOUR)).value is None
 
 
+def test_a_counter_awaiting_its_seed_publishes_nothing_until_it_comes() -> None:
+    """The seed may come after the first poll: the latest reading waits and is judged then."""
+    for bad in (0.0, 2**64 / 100, 4044.22 - 500, 4044.22 + 500):
+        guard = guard_of()
+        guard.await_seed(KEY)
+        assert guard.check(KEY, 4044.3, at(0.0)).awaiting
+        verdict = guard.check(KEY, bad, at(1.0))
+        assert verdict == Verdict(
+            None, "awaiting its last value from Home Assistant", awaiting=True
+        )
+        assert guard.awaiting() == {KEY}
+        assert guard.last(KEY) is None
+        judged = guard.seed(KEY, 4044.22, at=-HOUR)  # judges the latest, the bad one
+        assert judged is not None
+        assert judged.value is None, bad
+        assert guard.awaiting() == frozenset()
+        assert guard.last(KEY) == 4044.22
+    guard = guard_of()
+    guard.await_seed(KEY)
+    assert guard.check(KEY, 4044.51, at(0.0)).awaiting
+    assert guard.seed(KEY, 4044.22, at=-HOUR) == Verdict(4044.51)
+    assert guard.last(KEY) == 4044.51
+    assert guard.check(KEY, 4044.6, at(60.0)) == Verdict(4044.6)
+
+
+def test_a_seed_that_comes_before_any_reading_judges_the_first_one() -> None:
+    guard = guard_of()
+    guard.await_seed(KEY)
+    assert guard.seed(KEY, 100.0, at=0.0) is None
+    assert guard.check(KEY, 0.0, at(60.0)).value is None
+    assert guard.check(KEY, 100.1, at(120.0)) == Verdict(100.1)
+
+
+def test_a_counter_without_a_seed_is_judged_as_a_new_one() -> None:
+    """Home Assistant holds nothing: the kept reading is a first reading, to be confirmed."""
+    guard = guard_of()
+    guard.await_seed(KEY)
+    assert guard.check(KEY, 1234.5, at(0.0)).awaiting
+    verdict = guard.unseeded(KEY)
+    assert verdict == Verdict(None, "a first reading, to be confirmed", provisional=True)
+    assert guard.check(KEY, 1234.6, at(60.0)) == Verdict(1234.6)
+    guard = guard_of()
+    guard.await_seed(KEY)
+    assert guard.unseeded(KEY) is None  # nothing read yet
+    assert guard.check(KEY, 5.0, at(0.0)).provisional
+
+
 # ---------------------------------------------------------------- lifetime counters
 
 

@@ -21,10 +21,13 @@ reading against it:
   its counter's ``max_power_kw``, is a failed read. A daily counter is also
   never more than that power times the hours since the plant's midnight.
 * The **first** reading of a counter the guard knows nothing about is
-  provisional: it is published once a second reading agrees with it. The
-  integration seeds the guard (``seed``) with what Home Assistant already
-  holds for each counter before its first poll, so that after a restart
-  the first reading is judged at once against the owner's statistics.
+  provisional: it is published once a second reading agrees with it.
+* A counter Home Assistant already knows **awaits its seed**
+  (``await_seed``): its readings are kept, not published, until the value
+  Home Assistant held for it arrives (``seed``), which judges the kept
+  reading at once against the owner's statistics; or until it is clear that
+  none will (``unseeded``), and the kept reading is a first reading. So the
+  seed may come after the first poll, as a sensor's restore data does.
 
 Times: ``Moment.now`` is wall-clock epoch seconds (limits grow with real
 time, and seeds carry Home Assistant's timestamps); ``Moment.local`` is the
@@ -103,6 +106,8 @@ class Verdict:
     """The value is the last good one, held over a slight drop."""
     provisional: bool = False
     """The first reading of an unknown counter, waiting for a second to agree."""
+    awaiting: bool = False
+    """The counter awaits its seed: the reading is kept and judged when the seed comes."""
 
 
 @dataclass(slots=True)
@@ -143,14 +148,41 @@ class CounterGuard[K: Hashable]:
     """Seconds after midnight a daily counter may still restart, if it had not yet."""
     accept_reset_after: int = 10
     _tracks: dict[K, _Track] = field(default_factory=dict)
+    _awaiting: dict[K, tuple[float | None, Moment] | None] = field(default_factory=dict)
+    """Counters awaiting their seed, with their latest reading (None: none yet)."""
 
     def spec(self, key: K) -> CounterSpec:
         """A counter's spec."""
         return self.specs.get(key, self.default)
 
-    def seed(self, key: K, value: float, at: float) -> None:
-        """Start from what Home Assistant held for a counter at ``at`` (epoch seconds)."""
+    def await_seed(self, key: K) -> None:
+        """Keep a counter's readings unpublished until ``seed`` or ``unseeded`` is called."""
+        self._awaiting[key] = None
+
+    def awaiting(self) -> frozenset[K]:
+        """The counters still awaiting their seed."""
+        return frozenset(self._awaiting)
+
+    def seed(self, key: K, value: float, at: float) -> Verdict | None:
+        """Start from what Home Assistant held for a counter at ``at`` (epoch seconds).
+
+        Returns the verdict on the reading kept while the counter awaited its
+        seed (None: no reading was kept).
+        """
         self._tracks[key] = _Track(value, at, None)
+        return self._release(key)
+
+    def unseeded(self, key: K) -> Verdict | None:
+        """Home Assistant holds nothing for a counter: judge it as one never seen.
+
+        Returns the verdict on the reading kept while it awaited its seed (a
+        first reading, provisional), or None when none was kept.
+        """
+        return self._release(key)
+
+    def _release(self, key: K) -> Verdict | None:
+        kept = self._awaiting.pop(key, None)
+        return None if kept is None else self.check(key, *kept)
 
     def last(self, key: K) -> float | None:
         """The last good value of a counter (None while unknown or provisional)."""
@@ -164,6 +196,9 @@ class CounterGuard[K: Hashable]:
 
     def check(self, key: K, value: float | None, moment: Moment) -> Verdict:  # noqa: PLR0911 - one verdict a rule, in order
         """Return what to publish for a counter read at ``moment``."""
+        if key in self._awaiting:
+            self._awaiting[key] = (value, moment)
+            return Verdict(None, "awaiting its last value from Home Assistant", awaiting=True)
         if value is None:
             return Verdict(None, "no reading")
         spec = self.spec(key)
