@@ -5,7 +5,9 @@ use), registers its devices, builds the coordinators slowest first and
 refreshes them fastest first, then hands the plant to ``PlantUnits``
 (``units.py``), which keeps it complete while it runs: the background sweep
 of the unit ids identification left, units found later, silent units, and
-entities of capabilities the plant lost.
+entities of capabilities the plant lost. Control comes first and goes last:
+see ``async_setup_entry`` and ``rescue``.
+
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from homeassistant.helpers import issue_registry as ir
 from .binary_sensor import BINARY_SENSORS
 from .button import BUTTONS
 from .const import CONF_READ_ONLY, DOMAIN, LOGGER, PollGroup
-from .control import CONTROL_REALTIME, CONTROL_SETTINGS, PlantController, async_revert_removed
+from .control import (
+    CONTROL_REALTIME,
+    CONTROL_SETTINGS,
+    PlantController,
+    async_revert_removed,
+    async_undo_due,
+)
 from .coordinator import (
     PlantFeatures,
     PlantLink,
@@ -43,6 +51,7 @@ from .protocol.models import PlantInfo
 from .protocol.plausibility import Plausibility
 from .protocol.registers import BY_KEY, PLANT_UNIT_ID, smart_load_registers
 from .protocol.values import POWER_DEADBAND_KW, code, number
+from .rescue import SETUP_FAILED, UNLOADED, async_hand_over, async_take_over
 from .seed import async_seed_the_rest, await_seeds
 from .select import SELECTS
 from .sensor import SENSORS, SMART_LOADS, counter_targets, counters_of, guarded_counters
@@ -90,12 +99,24 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:
-    """Connect to the plant, find what it has, read it once, then set up the platforms."""
+    """Undo a due control action, connect, find what the plant has, read it once, set up.
+
+    Control comes first: a stored action whose deadline has passed (or any,
+    in read-only mode) is undone with nothing but the client, before a
+    probe, a poll or a platform can fail. Whatever fails after it — any
+    exception, not only the plant's — closes what setup opened (the client,
+    the controller's timers and listeners, platforms already set up) and
+    hands a stored action to ``rescue``, which undoes it without the entry.
+    """
     plant = PlantInfo.from_data(str(entry.unique_id), entry.data)
     client = SigenergyClient(
         plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
     )
+    controller: PlantController | None = None
+    forwarded = False
     try:
+        await async_take_over(hass, entry.entry_id)
+        action, undone = await async_undo_due(hass, entry, client)
         plant = await _output_types(hass, entry, client, plant)
         io_support, io_pending = await probe_io_units(client, (i.unit_id for i in plant.inverters))
         features = PlantFeatures(
@@ -120,38 +141,38 @@ async def async_setup_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) ->
         for coordinator in coordinators.values():
             await coordinator.async_config_entry_first_refresh()
         controller = PlantController(hass, entry, client, coordinators)
-        await controller.async_start()
-    except SigenergyError as err:
-        await client.close()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except ConfigEntryNotReady:
-        await client.close()
+        controller.async_start(action, undone)
+        remove_lost_entities(hass, entry, plant, features, DESCRIPTIONS, unknown_io=io_pending)
+        units = PlantUnits(
+            hass,
+            entry,
+            client,
+            features=features,
+            io_pending=io_pending,
+            coordinators=coordinators,
+            devices=devices,
+            descriptions=DESCRIPTIONS,
+        )
+        entry.runtime_data = SigenergyRuntimeData(
+            client=client,
+            units=units,
+            coordinators=coordinators,
+            devices=devices,
+            controller=controller,
+        )
+        forwarded = True
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+        await async_seed_the_rest(hass, guard, waiting)
+        units.async_start()
+    except BaseException as err:
+        await _failed_setup(hass, entry, client, controller, forwarded=forwarded, err=err)
+        if isinstance(err, SigenergyError):
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
         raise
-    remove_lost_entities(hass, entry, plant, features, DESCRIPTIONS, unknown_io=io_pending)
-    units = PlantUnits(
-        hass,
-        entry,
-        client,
-        features=features,
-        io_pending=io_pending,
-        coordinators=coordinators,
-        devices=devices,
-        descriptions=DESCRIPTIONS,
-    )
-    entry.runtime_data = SigenergyRuntimeData(
-        client=client,
-        units=units,
-        coordinators=coordinators,
-        devices=devices,
-        controller=controller,
-    )
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await async_seed_the_rest(hass, guard, waiting)
-    units.async_start()
     return True
 
 
@@ -161,6 +182,33 @@ def _counters(plant: PlantInfo, features: PlantFeatures) -> list[tuple[str, tupl
         (unique_id_for(plant, unit, d.key), (unit_id_of(unit), str(d.registers[0])))
         for d, unit in counter_targets(plant, features)
     ]
+
+
+async def _failed_setup(  # noqa: PLR0913 - what the setup had opened
+    hass: HomeAssistant,
+    entry: SigenergyConfigEntry,
+    client: SigenergyClient,
+    controller: PlantController | None,
+    *,
+    forwarded: bool,
+    err: BaseException,
+) -> None:
+    """Close what a setup that failed had opened; a stored action's revert goes on without it.
+
+    Home Assistant itself runs what was registered with ``async_on_unload``
+    (the coordinators' timers among it); the rest is closed here. Nothing
+    here raises: the error that failed setup is the one the owner sees.
+    """
+    if forwarded:
+        try:
+            await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+        except Exception:  # noqa: BLE001 - the setup's error is the one to raise
+            LOGGER.exception("Could not unload the platforms of a setup that failed")
+    if controller is not None:
+        await controller.async_stop()
+    await client.close()
+    if isinstance(err, Exception):  # not when cancelled: the next start finds the action stored
+        await async_hand_over(hass, entry, SETUP_FAILED)
 
 
 async def _output_types(
@@ -333,18 +381,24 @@ async def async_remove_config_entry_device(
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SigenergyConfigEntry) -> bool:
-    """Unload the platforms and close the connection."""
+    """Unload the platforms and close the connection; a running action is not forgotten.
+
+    An action still stored (running, or its revert pending) is handed to
+    ``rescue``: on a reload the new setup takes it back at once; an entry
+    unloaded for longer (disabled) still gets it undone at its deadline.
+    """
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.controller.async_stop()
+        pending = await entry.runtime_data.controller.async_stop()
         await entry.runtime_data.client.close()
+        if pending is not None:
+            await async_hand_over(hass, entry, UNLOADED)
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """A plant deleted during an action gets its own settings back; nothing is left stored."""
+    await async_take_over(hass, entry.entry_id)
     plant = PlantInfo.from_data(str(entry.unique_id), entry.data)
-    client = SigenergyClient(
-        plant.host, plant.port, read_only=entry.options.get(CONF_READ_ONLY, False)
-    )
+    client = SigenergyClient(plant.host, plant.port, read_only=True)  # undos only
     await async_revert_removed(hass, entry.entry_id, client)

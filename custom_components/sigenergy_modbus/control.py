@@ -21,7 +21,18 @@ deadline (``Store``) *before* its first write, writes limits, mode and enable,
 and at its deadline (or its state of charge) restores exactly what it
 changed. One action per plant; a new one replaces the running one. After a
 restart a pending action is resumed, or reverted at once when its deadline
-has passed. A revert that fails is retried until it succeeds.
+has passed. A revert that fails is retried until it succeeds: every
+``RETRY_REVERT_AFTER``, and at once when a poll finds the plant answering
+again; meanwhile *Control action* shows ``reverting`` and the caller and a
+repair issue are told when the next try is. A revert is the one write
+read-only mode allows (an ``undo``): it puts back what the owner's own action
+changed.
+
+The revert does not depend on the entry: setup undoes a due action first,
+with nothing but the client (``async_undo_due``), before probes, polls or
+platforms can fail; and when the entry is not loaded (its setup failed, it
+was unloaded) ``rescue.ActionRescue`` keeps the revert going on Home
+Assistant's own timers (``async_revert_on_plant``).
 
 **Guardrails**, from the polls that already run (no request of their own):
 repair issues when remote EMS is on without an action of ours, when the plant
@@ -38,7 +49,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
@@ -60,8 +72,10 @@ from .protocol.control import (
 )
 from .protocol.enums import EmsWorkMode, GridSensorStatus
 from .protocol.exceptions import (
+    SigenergyConnectionError,
     SigenergyDeviceError,
     SigenergyError,
+    SigenergyTimeoutError,
     SigenergyUnsupportedError,
     SigenergyValueError,
     SigenergyWriteVerificationError,
@@ -85,6 +99,7 @@ MAX_DURATION = timedelta(hours=24)
 """An action always has a deadline, at most a day away."""
 
 RETRY_REVERT_AFTER = timedelta(seconds=30)
+"""How soon a failed revert is tried again while the entry is loaded (sooner when a poll works)."""
 EXPECT_FOR = timedelta(hours=24)
 """How long a written value is watched for the plant changing it back."""
 
@@ -93,6 +108,7 @@ HISTORY = 20
 
 STORAGE_VERSION = 1
 FOREIGN_AFTER = 2
+LEFT_REMOTE_EMS = "the plant left remote EMS"
 """Realtime polls in a row that must show remote EMS before it is called someone else's."""
 
 CONTROL_REALTIME: tuple[Key, ...] = (
@@ -141,6 +157,44 @@ def _iso(moment: datetime) -> str:
     return dt_util.as_local(moment).isoformat(timespec="minutes")
 
 
+def clock_time(moment: datetime) -> str:
+    """A moment as the owner reads a clock: Home Assistant's local time, to the second."""
+    return dt_util.as_local(moment).strftime("%H:%M:%S")
+
+
+def issue_id(kind: str, entry_id: str, *parts: object) -> str:
+    """The id of a repair issue of one plant (entry)."""
+    return "_".join([kind, entry_id, *(str(p) for p in parts)])
+
+
+def action_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry's running action is kept across restarts."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.control.{entry_id}")
+
+
+async def async_load_action(store: Store[dict[str, Any]]) -> RunningAction | None:
+    """The action stored, if any."""
+    stored = await store.async_load()
+    if not stored or not stored.get("action"):
+        return None
+    return RunningAction.from_data(stored["action"])
+
+
+async def async_save_action(store: Store[dict[str, Any]], action: RunningAction | None) -> None:
+    """Store the running action (None: none)."""
+    await store.async_save({"action": None if action is None else action.as_data()})
+
+
+def _unanswered(err: BaseException) -> bool:
+    """Whether an error (or the one it was raised from) is the plant not answering."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, SigenergyConnectionError | SigenergyTimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def _failed(
     *,
     translation_key: str,
@@ -186,6 +240,10 @@ class RunningAction:
     takeover: Takeover
     reverting: bool = False
     """Its end was asked for (deadline, state of charge, release); the revert has not finished."""
+
+    def due(self, now: datetime) -> bool:
+        """Whether it must be undone now: its end was asked for, or its deadline has passed."""
+        return self.reverting or self.deadline <= now
 
     def as_data(self) -> dict[str, Any]:
         """The stored form."""
@@ -262,6 +320,8 @@ class _Watch:
     """The realtime poll number at our last write: earlier data does not show it."""
     blocked: str | None = None
     ineffective: set[Key] = field(default_factory=set)
+    left_for: EmsWorkMode | None = None
+    """The mode the plant left remote EMS for during the running action."""
 
 
 class PlantController:
@@ -283,53 +343,85 @@ class PlantController:
         self.writes = 0
         self.history: deque[WriteRecord] = deque(maxlen=HISTORY)
         self.write_interval = WRITE_INTERVAL
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.control.{entry.entry_id}"
-        )
+        self.revert_at: datetime | None = None
+        """While an action is reverting: when the revert runs, or is tried next."""
+        self._store = action_store(hass, entry.entry_id)
         self._lock = asyncio.Lock()
         self._last_write: float | None = None
         self._expected: dict[tuple[int, Key], _Expected] = {}
+        self._changed_back: set[tuple[int, Key]] = set()
+        """Registers with a "changed back" repair issue (``value_reverted``) open."""
         self._watch = _Watch()
         self._limits = control.LimitWatch()
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._unsub_stop: CALLBACK_TYPE | None = None
         self._deadline: CALLBACK_TYPE | None = None
         self._retry: CALLBACK_TYPE | None = None
-        self._ending = False
+        self._unanswered = False
+        """The last revert failed because the plant did not answer: a working poll retries it."""
+        self._ending: asyncio.Task[None] | None = None
+        self._stopping = False
         self._listeners: list[Callable[[], None]] = []
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def async_start(self) -> None:
-        """Load a pending action: resume it, or revert it now when its time is up."""
+    def async_start(self, action: RunningAction | None, undone: Sequence[WriteRecord] = ()) -> None:
+        """Take the stored action over (``async_undo_due`` loaded it): resume it, or end it.
+
+        ``undone``: the writes setup's revert made before the controller
+        existed, for the diagnostics.
+        """
+        realtime = self.coordinators[PollGroup.REALTIME]
         self._unsubs += [
-            self.coordinators[PollGroup.REALTIME].async_add_listener(self._on_realtime),
+            realtime.async_add_listener(self._on_realtime),
+            realtime.add_poll_listener(self._on_poll),
             self.coordinators[PollGroup.SETTINGS].async_add_listener(self._on_settings),
         ]
-        stored = await self._store.async_load()
-        if not stored or not stored.get("action"):
-            return
-        self.action = RunningAction.from_data(stored["action"])
-        LOGGER.info(
-            "Found a pending %s action (until %s)", self.action.action, _iso(self.action.deadline)
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._on_hass_stop
         )
-        if self.client.read_only:
-            self._issue(
-                "revert_blocked",
-                translation_key="revert_blocked_read_only",
-                translation_placeholders={"action": self.action.action},
-            )
+        self.history.extend(undone)
+        self.writes += len(undone)
+        self.action = action
+        if action is None:
             return
-        if self.action.reverting or self.action.deadline <= dt_util.utcnow():
+        if action.due(dt_util.utcnow()) or self.client.read_only:
+            action.reverting = True
             self._end_soon("deadline")
         else:
             self._schedule_deadline()
 
-    async def async_stop(self) -> None:
-        """Stop timers and listeners; a running action stays stored for the next start."""
+    async def async_stop(self) -> RunningAction | None:
+        """Stop timers and listeners; the action still stored, if any, for whoever comes next.
+
+        A revert on the wire is let finish first: it is never cut off
+        between two writes by an unload.
+        """
+        self._stopping = True
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
         self._cancel_timers()
+        if self._ending is not None:
+            await asyncio.wait({self._ending})
+        return self.action
+
+    async def _on_hass_stop(self, _: Event) -> None:
+        """Home Assistant stops: a revert that is due is tried once more, now.
+
+        Home Assistant cancels background tasks (a revert under way among
+        them) before it says it stops; this runs in the stop stage it waits for.
+        """
+        self._unsub_stop = None
+        self._stopping = True
+        self._cancel_timers()
+        if self._ending is not None:
+            await asyncio.wait({self._ending})
+        if self.action is not None and self.action.due(dt_util.utcnow()):
+            await self._end("Home Assistant stops", raise_errors=False)
 
     def _cancel_timers(self) -> None:
         for timer in (self._deadline, self._retry):
@@ -464,15 +556,20 @@ class PlantController:
         source: str,
         held: Words | None = None,
         expect: bool = False,
+        undo: bool = False,
     ) -> bool:
-        """Write raw words to a register; False when it already held them (nothing sent)."""
+        """Write raw words to a register; False when it already held them (nothing sent).
+
+        ``undo``: a value the register held before an action changed it,
+        written back, which read-only mode allows.
+        """
         name = setting_name(register)
         key = Key(register.key)
         if control.forbidden(key, raw):
             raise _invalid(
                 translation_key="value_forbidden", translation_placeholders={"setting": name}
             )
-        if self.client.read_only:
+        if self.client.read_only and not undo:
             raise _invalid(translation_key="read_only")
         readable = register.access.readable
         try:
@@ -494,7 +591,9 @@ class PlantController:
         await self._pace()
         value = control.value_of(register, raw)
         try:
-            back = await self.client.write(unit_id, control.writable(register, raw), value)
+            back = await self.client.write(
+                unit_id, control.writable(register, raw), value, undo=undo
+            )
         except SigenergyError as err:
             raise await self._write_error(err, unit_id, register, readable=readable) from err
         finally:
@@ -546,7 +645,7 @@ class PlantController:
         key = Key(register.key)
         now = dt_util.utcnow()
         self.writes += 1
-        before = None if held is None else self._reading(register, held)
+        before = None if held is None else reading(register, held)
         self.history.append(
             WriteRecord(
                 time=now,
@@ -562,6 +661,7 @@ class PlantController:
         self._watch.write_poll = self.coordinators[PollGroup.REALTIME].polls
         settings = self.coordinators[PollGroup.SETTINGS]
         self._expected.pop((unit_id, key), None)
+        self._changed_back.discard((unit_id, key))
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("value_reverted", unit_id, key))
         if expect:
             self._expected[unit_id, key] = _Expected(
@@ -571,10 +671,6 @@ class PlantController:
             for coordinator in self.coordinators.values():
                 coordinator.pin(unit_id, key, back)
             self._publish({(unit_id, key): back})
-
-    @staticmethod
-    def _reading(register: Register, raw: Words) -> Value | None:
-        return None if raw == control.words_of(register, None) else control.value_of(register, raw)
 
     def _publish(self, changes: Mapping[tuple[int, Key], Value | None]) -> None:
         """Show values read back after writes at once, without polling.
@@ -676,9 +772,15 @@ class PlantController:
         except HomeAssistantError as err:
             LOGGER.warning("The %s action failed, undoing it: %s", action, err)
             await self._end("failed", raise_errors=False, locked=True)
+            placeholders = {"action": str(action), "error": str(err)}
+            if self.action is None:
+                raise _failed(
+                    translation_key="action_failed", translation_placeholders=placeholders
+                ) from err
+            # Not undone: say so, and when it is tried again.
             raise _failed(
-                translation_key="action_failed",
-                translation_placeholders={"action": str(action), "error": str(err)},
+                translation_key="action_failed_not_undone",
+                translation_placeholders={**placeholders, "time": self._next_try()},
             ) from err
         if deferred:
             running.takeover = replace(takeover, limits_need_remote_ems=True)
@@ -688,7 +790,7 @@ class PlantController:
                 words=raw,
                 poll=self.coordinators[PollGroup.SETTINGS].polls,
                 written=now,
-                value=self._reading(BY_KEY[key], raw),
+                value=reading(BY_KEY[key], raw),
             )
         self._cancel_timers()
         self._schedule_deadline()
@@ -734,16 +836,20 @@ class PlantController:
             await self._one(write, None, source=source)
         return bool(later)
 
-    async def _one(self, write: Write, held: Words | None, *, source: str) -> None:
+    async def _one(
+        self, write: Write, held: Words | None, *, source: str, undo: bool = False
+    ) -> None:
         """One write of a plan; "not set" refused as a value is restored as the rating."""
         register = write.register
         try:
-            await self._write(PLANT_UNIT_ID, register, write.words, source=source, held=held)
+            await self._write(
+                PLANT_UNIT_ID, register, write.words, source=source, held=held, undo=undo
+            )
         except ControlError as err:
             if write.fallback is None or err.code != SigenergyDeviceError.ILLEGAL_DATA_VALUE:
                 raise
             LOGGER.info("%s does not take 'not set' back; writing its rating instead", write.key)
-            await self._write(PLANT_UNIT_ID, register, write.fallback, source=source)
+            await self._write(PLANT_UNIT_ID, register, write.fallback, source=source, undo=undo)
 
     async def async_release(self, *, reason: str = "release") -> None:
         """End the running action now; then remote EMS off if anything else left it on."""
@@ -759,7 +865,13 @@ class PlantController:
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("remote_ems_foreign"))
 
     async def _end(self, reason: str, *, raise_errors: bool = True, locked: bool = False) -> None:
-        """Restore what the running action changed; retried later when it fails."""
+        """Restore what the running action changed; retried later when it fails.
+
+        The action shows as reverting from the first write on; a failure
+        leaves it so, with the time of the next try (``revert_at``), tells
+        the caller (``revert_pending``) and a repair issue, and tries again
+        after ``RETRY_REVERT_AFTER`` or when a poll finds the plant answering.
+        """
         if not locked:
             async with self._lock:
                 await self._end(reason, raise_errors=raise_errors, locked=True)
@@ -767,57 +879,114 @@ class PlantController:
         action = self.action
         if action is None:
             return
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
         if not action.reverting:
             action.reverting = True
             await self._save()
+        self.revert_at = dt_util.utcnow()
+        self._notify()
         try:
             held = await self._read_action_block()
             writes = control.revert(action.takeover, held, self.values())
             await self._apply_revert(writes, held, source=f"revert ({reason})")
         except HomeAssistantError as err:
-            LOGGER.warning(
-                "Could not undo the %s action yet (%s); trying again", action.action, err
-            )
-            self._issue(
-                "revert_failed",
-                translation_key="revert_failed",
-                translation_placeholders={"action": action.action, "error": str(err)},
-            )
-            self._schedule_retry()
+            self._revert_failed(action, err)
             if raise_errors:
-                raise
+                raise _failed(
+                    translation_key="revert_pending",
+                    translation_placeholders={
+                        "action": str(action.action),
+                        "error": str(err),
+                        "time": self._next_try(),
+                    },
+                ) from err
             return
+        await self._ended(action, reason)
+
+    def _revert_failed(self, action: RunningAction, err: HomeAssistantError) -> None:
+        """A revert that did not go through: when it is tried next, and who is told."""
+        self._unanswered = _unanswered(err)
+        if self._stopping:
+            LOGGER.warning(
+                "Could not undo the %s action before stopping (%s); the next start tries again",
+                action.action,
+                err,
+            )
+            return
+        self._schedule_retry()
+        LOGGER.warning(
+            "Could not undo the %s action yet (%s); trying again at %s, or as soon as the "
+            "plant answers again",
+            action.action,
+            err,
+            self._next_try(),
+        )
+        self._issue(
+            "revert_failed",
+            translation_key="revert_failed",
+            translation_placeholders={
+                "action": action.action,
+                "error": str(err),
+                "time": self._next_try(),
+            },
+        )
+        self._notify()
+
+    async def _ended(self, action: RunningAction, reason: str) -> None:
+        """The plant's own settings are back: forget the action and what only held during it."""
         for key in action.takeover.targets:
             self._expected.pop((PLANT_UNIT_ID, key), None)
+            if (PLANT_UNIT_ID, key) in self._changed_back:
+                # "The plant changed it back": the revert wrote it anyway; no longer true.
+                self._changed_back.discard((PLANT_UNIT_ID, key))
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, self._issue_id("value_reverted", PLANT_UNIT_ID, key)
+                )
         self.action = None
+        self.revert_at = None
+        self._unanswered = False
         self._cancel_timers()
         await self._store.async_remove()
-        for issue in ("revert_failed", "battery_blocked", "revert_blocked"):
+        for issue in ("revert_failed", "battery_blocked"):
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(issue))
-        self._watch = replace(self._watch, blocked=None, dropped=0, foreign=0)
+        if reason == LEFT_REMOTE_EMS and (mode := self._watch.left_for) is not None:
+            self._issue(
+                "value_reverted",
+                translation_key="remote_ems_dropped",
+                translation_placeholders={"action": action.action, "mode": mode.name.lower()},
+                parts=(PLANT_UNIT_ID, ENABLE),
+            )
+        self._watch = replace(self._watch, blocked=None, dropped=0, foreign=0, left_for=None)
         LOGGER.info(
             "The %s action ended (%s); the plant's own settings are back", action.action, reason
         )
         self._notify()
 
+    def _next_try(self) -> str:
+        """When the pending revert is tried again, as the owner reads a clock."""
+        return clock_time(self.revert_at or dt_util.utcnow())
+
     async def _apply_revert(
         self, writes: Sequence[Write], held: Mapping[Key, Words], *, source: str
     ) -> None:
         for write in writes:
-            await self._one(write, held.get(write.key), source=source)
+            await self._one(write, held.get(write.key), source=source, undo=True)
 
     def _end_soon(self, reason: str) -> None:
-        if self._ending:
+        if self._ending is not None or self._stopping:
             return
-        self._ending = True
 
         async def end() -> None:
             try:
                 await self._end(reason, raise_errors=False)
             finally:
-                self._ending = False
+                self._ending = None
 
-        self.entry.async_create_background_task(self.hass, end(), f"{DOMAIN} end action")
+        self._ending = self.entry.async_create_background_task(
+            self.hass, end(), f"{DOMAIN} end action"
+        )
 
     def _schedule_deadline(self) -> None:
         action = self.action
@@ -833,25 +1002,32 @@ class PlantController:
 
     def _schedule_retry(self) -> None:
         if self._retry is not None:
-            return
+            self._retry()
 
         @callback
         def retry(_: datetime) -> None:
             self._retry = None
-            if self.action is not None and not self.client.read_only:
+            if self.action is not None:
                 self._end_soon("retry")
 
         self._retry = async_call_later(self.hass, RETRY_REVERT_AFTER, retry)
+        self.revert_at = dt_util.utcnow() + RETRY_REVERT_AFTER
+
+    @callback
+    def _on_poll(self, _: object) -> None:
+        """A realtime poll worked: a revert that failed for want of an answer is tried now."""
+        if self._retry is not None and self._unanswered and self.action is not None:
+            self._retry()
+            self._retry = None
+            self._end_soon("the plant answers again")
 
     async def _save(self) -> None:
-        await self._store.async_save(
-            {"action": None if self.action is None else self.action.as_data()}
-        )
+        await async_save_action(self._store, self.action)
 
     # --- guardrails --------------------------------------------------------------------------
 
     def _issue_id(self, kind: str, *parts: object) -> str:
-        return "_".join([kind, self.entry.entry_id, *(str(p) for p in parts)])
+        return issue_id(kind, self.entry.entry_id, *parts)
 
     def _issue(
         self,
@@ -934,13 +1110,8 @@ class PlantController:
         self._watch.dropped += 1
         if self._watch.dropped == FOREIGN_AFTER:
             LOGGER.warning("The plant left remote EMS during the %s action", action.action)
-            self._issue(
-                "value_reverted",
-                translation_key="remote_ems_dropped",
-                translation_placeholders={"action": action.action, "mode": mode.name.lower()},
-                parts=(PLANT_UNIT_ID, ENABLE),
-            )
-            self._end_soon("the plant left remote EMS")
+            self._watch.left_for = mode
+            self._end_soon(LEFT_REMOTE_EMS)  # the repair issue once that is done: it says so
 
     def _check_blocked(self) -> None:
         action = self.action
@@ -1013,6 +1184,7 @@ class PlantController:
                 },
                 parts=(unit_id, key),
             )
+            self._changed_back.add((unit_id, key))
 
     # --- diagnostics -------------------------------------------------------------------------
 
@@ -1024,6 +1196,11 @@ class PlantController:
             "active_action": None if self.action is None else self.action.as_data(),
             "watched_values": len(self._expected),
         }
+
+
+def reading(register: Register, raw: Words) -> Value | None:
+    """What raw words read as (None: the "not set" pattern)."""
+    return None if raw == control.words_of(register, None) else control.value_of(register, raw)
 
 
 def _shown(value: Value | None) -> str:
@@ -1044,26 +1221,117 @@ async def read_action_block(client: SigenergyClient) -> dict[Key, Words]:
     return held
 
 
+RATINGS = (Key.PLANT_ESS_RATED_CHARGING_POWER, Key.PLANT_ESS_RATED_DISCHARGING_POWER)
+"""What a battery limit that was "not set" is restored as when the plant refuses "not set"."""
+
+
+async def async_revert_on_plant(
+    client: SigenergyClient, action: RunningAction, *, source: str
+) -> list[WriteRecord]:
+    """Put back what a stored action changed, with nothing but a client: the writes it made.
+
+    The revert that needs neither the entry nor its polls (setup, the rescue
+    of an entry that is not loaded, a deleted entry): it reads 40029-40035,
+    writes back what differs in the revert order, ``WRITE_INTERVAL`` apart,
+    as undos (read-only mode allows them), each confirmed by read-back; a
+    battery limit that was "not set" and is refused as such gets its rating,
+    as the controller does. Raises ``SigenergyError`` when the plant does not
+    answer or refuses.
+    """
+    held = await read_action_block(client)
+    ratings: dict[str, Value | None] = {}
+    if any(w == control.NO_LIMIT for w in action.takeover.original.values()):
+        ratings = await client.read(PLANT_UNIT_ID, [BY_KEY[k] for k in RATINGS])
+    records: list[WriteRecord] = []
+    loop = asyncio.get_running_loop()
+    last: float | None = None
+
+    async def undo(register: Register, words: Words) -> Value | None:
+        nonlocal last
+        if last is not None and (wait := last + WRITE_INTERVAL - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        try:
+            return await client.write(
+                PLANT_UNIT_ID,
+                control.writable(register, words),
+                control.value_of(register, words),
+                undo=True,
+            )
+        finally:
+            last = loop.time()
+
+    for write in control.revert(action.takeover, held, ratings):
+        register = write.register
+        try:
+            back = await undo(register, write.words)
+        except SigenergyDeviceError as err:
+            if write.fallback is None or err.code != SigenergyDeviceError.ILLEGAL_DATA_VALUE:
+                raise
+            LOGGER.info("%s does not take 'not set' back; writing its rating instead", write.key)
+            back = await undo(register, write.fallback)
+        before = held.get(write.key)
+        records.append(
+            WriteRecord(
+                time=dt_util.utcnow(),
+                unit_id=PLANT_UNIT_ID,
+                address=register.address,
+                key=write.key,
+                before=None if before is None else reading(register, before),
+                after=back,
+                source=source,
+            )
+        )
+    return records
+
+
+async def async_undo_due(
+    hass: HomeAssistant, entry: SigenergyConfigEntry, client: SigenergyClient
+) -> tuple[RunningAction | None, list[WriteRecord]]:
+    """Setup's first step: the entry's stored action, undone now if it is due.
+
+    Due: its deadline has passed, its end was asked for, or read-only mode
+    is on (it ends an action at once: a revert undoes the owner's own
+    action, it surprises nobody). Nothing but the client is needed, so that
+    nothing later in setup can keep it from running. Returns the action
+    still pending (running, or its revert failed: the controller or the
+    rescue tries again) and the writes made.
+    """
+    store = action_store(hass, entry.entry_id)
+    action = await async_load_action(store)
+    if action is None:
+        return None, []
+    LOGGER.info("Found a pending %s action (until %s)", action.action, _iso(action.deadline))
+    now = dt_util.utcnow()
+    if not action.due(now) and not client.read_only:
+        return action, []
+    reason = "deadline" if action.due(now) else "read-only mode"
+    if not action.reverting:
+        action.reverting = True
+        await async_save_action(store, action)
+    try:
+        undone = await async_revert_on_plant(client, action, source=f"revert ({reason})")
+    except SigenergyError as err:
+        LOGGER.warning("Could not undo the %s action yet: %s", action.action, err)
+        return action, []
+    await store.async_remove()
+    ir.async_delete_issue(hass, DOMAIN, issue_id("revert_failed", entry.entry_id))
+    LOGGER.info(
+        "The %s action ended (%s); the plant's own settings are back", action.action, reason
+    )
+    return None, undone
+
+
 async def async_revert_removed(hass: HomeAssistant, entry_id: str, client: SigenergyClient) -> None:
     """An entry deleted with an action pending: restore the plant, then forget the action.
 
     Best effort, with the same order and pacing as a revert; a plant that
     does not answer keeps what the action set (the log says so).
     """
-    store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.control.{entry_id}")
-    stored = await store.async_load()
-    if stored and stored.get("action") and not client.read_only:
-        action = RunningAction.from_data(stored["action"])
+    store = action_store(hass, entry_id)
+    action = await async_load_action(store)
+    if action is not None:
         try:
-            held = await read_action_block(client)
-            for write in control.revert(action.takeover, held):
-                await asyncio.sleep(WRITE_INTERVAL)
-                register = write.register
-                await client.write(
-                    PLANT_UNIT_ID,
-                    control.writable(register, write.words),
-                    control.value_of(register, write.words),
-                )
+            await async_revert_on_plant(client, action, source="revert (deleted)")
         except SigenergyError as err:
             LOGGER.warning(
                 "Could not undo the %s action of a deleted plant: %s", action.action, err

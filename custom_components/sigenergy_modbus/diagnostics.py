@@ -6,7 +6,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST
+
+from .control import action_store, async_load_action
+from .rescue import rescue_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -25,8 +29,12 @@ async def async_get_config_entry_diagnostics(
     their physical range and the codes outside their table;
     ``counter_readings_rejected`` the energy counter readings the guard did
     not publish; ``control`` the writes made, the last ones and the running
-    action.
+    action. An entry that is not loaded (its setup failed, or waits to be
+    retried) has no runtime data: its diagnostics say why, and what control
+    holds for it without the entry.
     """
+    if entry.state is not ConfigEntryState.LOADED:
+        return await _not_loaded(hass, entry)
     runtime = entry.runtime_data
     client = runtime.client
     planner = client.planner
@@ -68,4 +76,22 @@ async def async_get_config_entry_diagnostics(
         "counter_readings_rejected": rejected,
         "client": asdict(client.stats),
         "control": runtime.controller.diagnostics(),
+    }
+
+
+async def _not_loaded(hass: HomeAssistant, entry: SigenergyConfigEntry) -> dict[str, Any]:
+    """The entry, why it is not loaded, its stored action and the revert running without it."""
+    action = await async_load_action(action_store(hass, entry.entry_id))
+    rescue = rescue_of(hass, entry.entry_id)
+    return {
+        "entry": async_redact_data(
+            {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
+            TO_REDACT,
+        ),
+        "state": str(entry.state.value),
+        "reason": entry.reason,
+        "control": {
+            "stored_action": None if action is None else action.as_data(),
+            "not_loaded": None if rescue is None else rescue.diagnostics(),
+        },
     }

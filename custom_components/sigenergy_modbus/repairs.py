@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
@@ -53,6 +54,6 @@ async def async_create_fix_flow(
     """The flow that fixes an issue of this integration."""
     entry_id = str((data or {}).get("entry_id"))
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN or not hasattr(entry, "runtime_data"):
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
         return ConfirmRepairFlow()
     return ReleaseRemoteEmsFlow(entry)

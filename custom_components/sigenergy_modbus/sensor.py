@@ -1301,13 +1301,15 @@ def sensor_value(description: SigenergySensorEntityDescription, values: UnitValu
 
 
 NO_ACTION = "none"
+REVERTING = "reverting"
+"""An action whose end was asked for, until the plant's own settings are back."""
 
 CONTROL_SENSORS: tuple[SensorEntityDescription, ...] = (
     SensorEntityDescription(
         key="control_action",
         translation_key="control_action",
         device_class=SensorDeviceClass.ENUM,
-        options=[NO_ACTION, *(str(a) for a in Action)],
+        options=[NO_ACTION, *(str(a) for a in Action), REVERTING],
     ),
     SensorEntityDescription(
         key="control_action_end",
@@ -1319,7 +1321,13 @@ CONTROL_SENSORS: tuple[SensorEntityDescription, ...] = (
 
 
 class SigenergyControlSensor(SensorEntity):
-    """The action that has remote EMS (force charge, force discharge, hold), or none."""
+    """The action that has remote EMS (force charge, force discharge, hold), or none.
+
+    While an action is being undone, and until the plant has its own settings
+    back (a revert the plant did not take is tried again), *Control action*
+    shows ``reverting`` and *Control action end* when the revert runs or is
+    tried next.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -1340,8 +1348,14 @@ class SigenergyControlSensor(SensorEntity):
 
     @property
     def native_value(self) -> StateType | datetime:
-        """The action's name (``none`` without one), or its deadline."""
+        """The action's name (``none``, ``reverting``), or its deadline (the revert's time)."""
         action = self.controller.action
         if self.entity_description.key == "control_action_end":
-            return None if action is None else action.deadline
-        return NO_ACTION if action is None else str(action.action)
+            if action is None:
+                return None
+            if action.reverting:
+                return self.controller.revert_at or action.deadline
+            return action.deadline
+        if action is None:
+            return NO_ACTION
+        return REVERTING if action.reverting else str(action.action)

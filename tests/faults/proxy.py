@@ -17,6 +17,9 @@ protocol id, length, unit id) and treated according to :attr:`FaultProxy.mode`:
   but its PDU is replaced by bytes that are no Modbus function.
 
 ``silent_units`` swallows the responses of some unit ids in any mode.
+``refuse_after_write`` makes the proxy :meth:`refuse` right after it forwarded
+the response to a write of that address: the plant took the write, and the
+connection is gone before anything else (its read-back included) is asked.
 ``patch`` replaces the words of a register in every read response that
 covers it, in any mode: corruption on the wire (a flipped byte, a counter
 read as 0 after a reconnect) that the device never sent.
@@ -37,6 +40,7 @@ type Mode = Literal["pass", "reset_mid_response", "stall", "truncate", "wrong_ti
 _MBAP = 7
 """Bytes of the Modbus TCP header: tid (2), protocol (2), length (2), unit (1)."""
 _READS = frozenset({0x03, 0x04})
+_WRITES = frozenset({0x06, 0x10})
 _READ_CODES = frozenset({b"\x03", b"\x04"})
 
 
@@ -55,12 +59,15 @@ class FaultProxy:
         self.silent_units: set[int] = set()
         self.patches: dict[tuple[int, int], int] = {}
         """Words replaced in read responses, by (unit id, address)."""
+        self.refuse_after_write: int | None = None
+        """A register address: once a write to it is answered, new connections are refused."""
         self.connections = 0
         """Connections accepted since the start."""
         self.responses = 0
         """Responses received from upstream (whatever happened to them)."""
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
+        self._refusing: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -90,7 +97,13 @@ class FaultProxy:
 
     async def stop(self) -> None:
         """Stop listening and close every connection."""
+        if self._refusing is not None:
+            await self._refusing
         await self.refuse(drop=True)
+
+    def _refuse_soon(self) -> None:
+        self.refuse_after_write = None
+        self._refusing = asyncio.ensure_future(self.refuse(drop=True))
 
     async def drop_connections(self) -> None:
         """Close every open connection now (FIN)."""
@@ -159,6 +172,8 @@ class _Link:
         self.tasks: list[asyncio.Task[None]] = []
         self.reads: dict[int, tuple[int, int]] = {}
         """Register reads in flight: (address, count) by transaction id."""
+        self.last_write: int | None = None
+        """The transaction id of the write to ``refuse_after_write`` in flight."""
 
     async def run(self) -> None:
         self.tasks = [
@@ -195,6 +210,10 @@ class _Link:
             if len(frame) >= _MBAP + 5 and frame[_MBAP] in _READS:
                 address, count = struct.unpack(">HH", frame[_MBAP + 1 : _MBAP + 5])
                 self.reads[int.from_bytes(frame[:2], "big")] = (address, count)
+            elif len(frame) >= _MBAP + 3 and frame[_MBAP] in _WRITES:
+                (address,) = struct.unpack(">H", frame[_MBAP + 1 : _MBAP + 3])
+                if address == self.proxy.refuse_after_write:
+                    self.last_write = int.from_bytes(frame[:2], "big")
         return buffer
 
     def _patched(self, frame: bytes) -> bytes:
@@ -241,6 +260,10 @@ class _Link:
         if mode == "truncate":
             self.writer.write(frame[: proxy.cut_bytes])
             return True
+        if self.last_write is not None and int.from_bytes(frame[:2], "big") == self.last_write:
+            self.writer.write(frame)
+            proxy._refuse_soon()
+            return False
         frame = self._patched(frame)
         if mode == "garbage":
             frame = frame[:_MBAP] + bytes([0x5A] * (len(frame) - _MBAP))

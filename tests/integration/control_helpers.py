@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
 WRITE_REGISTER, WRITE_REGISTERS = 0x06, 0x10
 
+ORIGINAL = {
+    "remote_ems_enable": 0,
+    "remote_ems_control_mode": 2,
+    "ess_max_charging_limit": 12.0,
+    "ess_max_discharging_limit": 12.0,
+}
+"""What the simulated plant holds before any action (self consumption, limits at 12 kW)."""
+
 ACTION = "sensor.sigenergy_plant_control_action"
 ACTION_END = "sensor.sigenergy_plant_control_action_end"
 EMS_MODE = "sensor.sigenergy_plant_ems_work_mode"
@@ -77,3 +85,14 @@ def set_soc(simulator: PlantSimulator, soc: float) -> None:
     for inverter in simulator.model.inverters:
         inverter.soc = soc
     simulator.model.refresh()
+
+
+def held(simulator: PlantSimulator) -> dict[str, Any]:
+    """What the plant holds in the registers the actions change."""
+    return {key: simulator.value(247, key) for key in ORIGINAL}
+
+
+def stored(hass_storage: dict[str, Any], entry: MockConfigEntry) -> dict[str, Any] | None:
+    """The pending action in the integration's store, if any."""
+    data = hass_storage.get(f"{DOMAIN}.control.{entry.entry_id}")
+    return None if data is None else data["data"]["action"]

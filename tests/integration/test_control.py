@@ -27,10 +27,13 @@ from tests.integration.control_helpers import (
     ACTION,
     ACTION_END,
     EMS_MODE,
+    ORIGINAL,
     act,
+    held,
     plant_writes,
     run,
     set_soc,
+    stored,
 )
 
 if TYPE_CHECKING:
@@ -45,14 +48,6 @@ if TYPE_CHECKING:
 
 W = 0.0015  # a watt of rounding, in kW
 
-ORIGINAL = {
-    "remote_ems_enable": 0,
-    "remote_ems_control_mode": 2,
-    "ess_max_charging_limit": 12.0,
-    "ess_max_discharging_limit": 12.0,
-}
-"""What the simulated plant holds before any action (self consumption, limits at 12 kW)."""
-
 
 @pytest.fixture
 def platforms() -> list[Platform]:
@@ -66,21 +61,10 @@ def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(control, "WRITE_INTERVAL", 0.0)
 
 
-def held(simulator: PlantSimulator) -> dict[str, Any]:
-    """What the plant holds in the registers the actions change."""
-    return {key: simulator.value(247, key) for key in ORIGINAL}
-
-
 def num(simulator: PlantSimulator, key: str) -> float:
     value = simulator.value(247, key)
     assert isinstance(value, (int, float)), (key, value)
     return float(value)
-
-
-def stored(hass_storage: dict[str, Any], entry: MockConfigEntry) -> dict[str, Any] | None:
-    """The pending action in the integration's store, if any."""
-    data = hass_storage.get(f"{DOMAIN}.control.{entry.entry_id}")
-    return None if data is None else data["data"]["action"]
 
 
 async def test_force_charge_writes_charges_and_reverts_at_the_deadline(
@@ -305,18 +289,33 @@ async def test_revert_is_retried_until_the_plant_answers(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """The revert the plant did not take: shown, told, tried again, at once when it answers."""
     await act(hass, init_integration, "hold", duration={"minutes": 5})
     await simulator.stop()
-    await run(hass, freezer, simulator, 330, step=30)
+    await run(hass, freezer, simulator, 330, step=30)  # the deadline, and a retry 30 s later
     issue = issue_registry.async_get_issue(DOMAIN, f"revert_failed_{init_integration.entry_id}")
     assert issue is not None
     assert issue.translation_key == "revert_failed"
-    assert hass.states.get(ACTION).state == "hold"  # not over until it is undone
+    assert hass.states.get(ACTION).state == "reverting"  # not over until it is undone
+    next_try = dt_util.parse_datetime(hass.states.get(ACTION_END).state)
+    assert next_try is not None
+    assert timedelta(seconds=25) <= next_try - dt_util.utcnow() <= timedelta(seconds=30)
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["time"] == control.clock_time(next_try)
     await simulator.start(simulator.host, simulator.port)
-    await run(hass, freezer, simulator, 60, step=10)
+    waited = 0
+    while len(simulator.stats.writes) < 6 and waited < 60:
+        await run(hass, freezer, simulator, 1, step=1)
+        waited += 1
+    # a realtime poll found the plant (its connection's back-off is at most 10 s): undone
+    # then, before the retry timer's 30 s were up
+    assert dt_util.utcnow() < next_try
+    controller = init_integration.runtime_data.controller
+    assert controller.history[-1].source == "revert (the plant answers again)"
     assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
     assert held(simulator) == ORIGINAL
     assert issue_registry.async_get_issue(DOMAIN, issue.issue_id) is None
+    assert hass.states.get(ACTION).state == "none"
 
 
 @pytest.mark.parametrize("read_only", [True])

@@ -4,7 +4,7 @@
 * the plant changed back a value we wrote (a firmware that reverts 40038);
 * a limit without effect in this mode on this firmware (limits only in command modes);
 * a setting that keeps the battery from doing what the action asks;
-* the plant left remote EMS during an action; an action pending in read-only mode.
+* the plant left remote EMS during an action; read-only mode turned on during one.
 
 None of them costs a request: they read what the polls read anyway.
 """
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from homeassistant.const import Platform
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 
@@ -238,24 +240,31 @@ async def test_a_grid_limit_without_the_grid_sensor(
     assert found.translation_key == "grid_limit_without_sensor"
 
 
-async def test_an_action_pending_in_read_only_mode(
+async def test_read_only_switched_on_mid_action_first_ends_the_action(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     simulator: PlantSimulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Read-only turned on mid-action: nothing written, and the owner is told remote EMS stays."""
+    """Read-only turned on mid-action (the options flow, which reloads): undone, then refused.
+
+    The revert is no surprise write: it puts back what the owner's own action
+    changed; leaving the plant forced until read-only is turned off again was.
+    """
     await act(hass, init_integration, "hold", duration={"minutes": 10})
-    hass.config_entries.async_update_entry(init_integration, options={CONF_READ_ONLY: True})
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
-    await hass.async_block_till_done()
-    found = issue(issue_registry, init_integration, "revert_blocked")
-    assert found is not None
-    await run(hass, freezer, simulator, 900, step=60)
-    assert len(simulator.stats.writes) == 3  # past the deadline: still nothing written
-    hass.config_entries.async_update_entry(init_integration, options={CONF_READ_ONLY: False})
-    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_READ_ONLY: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert init_integration.options[CONF_READ_ONLY] is True
     assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
-    assert issue(issue_registry, init_integration, "revert_blocked") is None
+    assert hass.states.get(ACTION).state == "none"
+    assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, init_integration, "hold", duration={"minutes": 10})
+    assert err.value.translation_key == "read_only"
+    await run(hass, freezer, simulator, 900, step=60)  # past the old deadline: nothing more
+    assert len(simulator.stats.writes) == 6

@@ -284,6 +284,7 @@ def test_translation_key_literals_found() -> None:
         "switch.py",
         "__init__.py",
         "control.py",
+        "rescue.py",
         "services.py",
         "units.py",
     ):
