@@ -8,6 +8,30 @@ of the unit ids identification left, units found later, silent units, and
 entities of capabilities the plant lost. Control comes first and goes last:
 see ``async_setup_entry`` and ``rescue``.
 
+Home Assistant APIs the integration relies on beyond the documented
+integration surface (config entries, entities and restore data,
+coordinators, storage, registries, repairs, diagnostics, events, network),
+and why:
+
+* ``homeassistant.components.recorder.statistics`` (``get_metadata``,
+  ``get_last_short_term_statistics``, ``get_last_statistics``), run through
+  ``recorder.get_instance(hass).async_add_executor_job`` (``seed.py``): the
+  last value the owner's statistics hold for an energy counter whose sensor
+  has no restore data yet. The recorder's Python API is not documented for
+  integrations; these are the calls core integrations (opower, tibber,
+  kitchen_sink) read statistics with.
+* ``homeassistant.helpers.target`` (``TargetSelection``,
+  ``async_extract_referenced_entity_ids``; ``services.py``): which plant an
+  action targets by device, entity or area, as core resolves entity services.
+* ``automation.automations_with_entity`` and ``script.scripts_with_entity``
+  (``units.py``): which automations and scripts used an entity that was
+  removed, for its repair issue, as core integrations do.
+* The wording of ``DataUpdateCoordinator``'s two log lines "Error fetching
+  %s data: %s" and "Fetching %s data recovered", which a log filter leaves
+  out (``coordinator.py``): reworded by core, they are merely logged again.
+
+No private attribute of Home Assistant is read (the counters' seed read
+``RestoreStateData.last_states`` until Home Assistant 2026.11 renamed it).
 """
 
 from __future__ import annotations
