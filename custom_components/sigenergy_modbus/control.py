@@ -108,8 +108,9 @@ HISTORY = 20
 
 STORAGE_VERSION = 1
 FOREIGN_AFTER = 2
-LEFT_REMOTE_EMS = "the plant left remote EMS"
 """Realtime polls in a row that must show remote EMS before it is called someone else's."""
+LEFT_REMOTE_EMS = "the plant left remote EMS"
+"""Why an action ended when the plant (or another client) turned remote EMS off."""
 
 CONTROL_REALTIME: tuple[Key, ...] = (
     Key.EMS_WORK_MODE,

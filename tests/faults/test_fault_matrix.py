@@ -38,6 +38,7 @@ from homeassistant.const import (
     SERVICE_TURN_ON,
     STATE_UNAVAILABLE,
 )
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
@@ -136,7 +137,10 @@ class Run:
 
         return counted
 
+    @callback
     def _changed(self, event: Event[EventStateChangedData]) -> None:
+        # A callback: a plain function would run in the executor, out of order, and
+        # iterate the platforms' entities while the event loop adds to them.
         new = event.data["new_state"]
         if new is not None and new.entity_id in self.entities:
             self.changes.append((self.now, new.entity_id, new.state))
