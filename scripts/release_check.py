@@ -5,8 +5,8 @@
     release_check.py run --url URL --hass-pid PID --simulator-port PORT --log FILE ...
         onboard, add the integration through the config flow REST API, check
         its entities and what Home Assistant installed
-    release_check.py log --log FILE
-        the whole log (after the stop): no error or traceback of ours
+    release_check.py log --log FILE [--log FILE ...]
+        the whole log of every start (after the stop): no error or traceback of ours
 
 Standard library only, plus ``packaging``, Home Assistant's own dependency,
 for the requirement specifiers. Everything it talks to is on 127.0.0.1.
@@ -430,7 +430,7 @@ def records(log: str) -> list[Record]:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    all_records = records(args.log.read_text(errors="replace"))
+    all_records = [r for log in args.log for r in records(log.read_text(errors="replace"))]
     ours = [r for r in all_records if MENTIONS.search(r.text)]
     bad = [r for r in ours if r.level in {"ERROR", "CRITICAL"} or "Traceback" in r.text]
     warnings = [r for r in ours if r.level == "WARNING" and r not in bad]
@@ -474,7 +474,7 @@ def main() -> int:
     run.add_argument("--log", type=Path, required=True)
     run.add_argument("--manifest", type=Path, required=True)
     log = sub.add_parser("log")
-    log.add_argument("--log", type=Path, required=True)
+    log.add_argument("--log", type=Path, action="append", required=True, help="one per start")
     args = parser.parse_args()
     commands = {"names": cmd_names, "run": cmd_run, "log": cmd_log}
     return commands[args.command](args)
