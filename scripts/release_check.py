@@ -946,14 +946,17 @@ def step_mid_action(api: Api, shared: Shared, args: argparse.Namespace) -> Itera
     _, deadline = shared.action()
     for name, step in STEPS.items():
         left = deadline - time.time()
-        if shared.deferred or left < MID_ACTION_NEEDS[name]:
+        if shared.deferred:
+            shared.deferred.append(name)
+            yield f"{name}: after the deadline too, after {shared.deferred[0]}"
+        elif left < MID_ACTION_NEEDS[name]:
             shared.deferred.append(name)
             yield (
                 f"{name}: {left:.0f} s left before the deadline, fewer than the"
                 f" {MID_ACTION_NEEDS[name]:.0f} s it needs: after the deadline"
             )
-            continue
-        yield step(api, shared, args, during=True)
+        else:
+            yield step(api, shared, args, during=True)
 
 
 def step_deadline(api: Api, shared: Shared, args: argparse.Namespace) -> str:
