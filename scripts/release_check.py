@@ -70,8 +70,10 @@ FORCE_POWER = 3.0
 """kW, force_charge's power: below the simulated plant's rating, and not its charging limit."""
 FORCE_MODE = 3
 """Remote EMS control mode 40031 = 3, command charging (grid first): what force_charge sets."""
-SETTLED = frozenset({"loaded", "setup_error", "setup_retry", "migration_error", "failed_unload"})
-"""The states a config entry's setup or reload ends in."""
+SETTLED = frozenset({"loaded", "setup_error", "migration_error", "failed_unload"})
+"""The states a config entry's setup or reload ends in. Not setup_retry: Home Assistant
+tries again 5 s, 10 s, 20 s ... later (a read timing out on a busy machine); the steps
+wait through it and say why it was retried."""
 RELOAD_TIMEOUT = 120.0
 DEADLINE_GRACE = 30.0
 """How long after an action's deadline the registers may still be forced (a revert takes ~3 s)."""
@@ -596,26 +598,40 @@ class Reload:
     ended: float
     """When it reached a state a setup ends in: ``entry``'s."""
     entry: dict[str, Any]
+    retries: list[str]
+    """Why its setup was retried meanwhile."""
 
 
 async def reloaded(ws: Websocket, entry_id: str, timeout: float) -> Reload:
     """The next reload of the entry, once it has ended."""
     began: float | None = None
+    retries: list[str] = []
     deadline = time.monotonic() + timeout
     while True:
         try:
             at, changes = await ws.event(deadline - time.monotonic())
         except CheckFailedError as err:
-            msg = f"no reload of the entry within {timeout:.0f} s"
+            msg = f"no reload of the entry within {timeout:.0f} s{retried(retries)}"
             raise CheckFailedError(msg) from err
         for change in changes:
             entry = change["entry"]
             if entry["entry_id"] != entry_id:
                 continue
+            note_retry(entry, retries)
             if entry["state"] not in SETTLED:
                 began = at if began is None else began
             elif began is not None:
-                return Reload(began, at, entry)
+                return Reload(began, at, entry, retries)
+
+
+def note_retry(entry: dict[str, Any], retries: list[str]) -> None:
+    """Why Home Assistant retries the entry's setup, once per reason."""
+    if entry["state"] == "setup_retry" and (why := entry.get("reason") or "?") not in retries:
+        retries.append(why)
+
+
+def retried(retries: list[str]) -> str:
+    return f" (setup retried: {'; '.join(retries)})" if retries else ""
 
 
 # --- the lifecycle: restarts, reloads and a crash around running actions -------------
@@ -670,9 +686,35 @@ def entry_of(api: Api, entry_id: str) -> dict[str, Any] | None:
     return next((e for e in entries if e["entry_id"] == entry_id), None)
 
 
-def settled(api: Api, entry_id: str) -> dict[str, Any] | None:
-    entry = entry_of(api, entry_id)
-    return entry if entry is not None and entry["state"] in SETTLED else None
+class SetupWatch:
+    """The entry polled until its setup ends (REST), noting why it was retried meanwhile."""
+
+    def __init__(self, api: Api, entry_id: str) -> None:
+        self.api = api
+        self.entry_id = entry_id
+        self.entry: dict[str, Any] | None = None
+        """The entry as last seen."""
+        self.retries: list[str] = []
+
+    def poll(self) -> dict[str, Any] | None:
+        """The entry once its setup has ended, else None."""
+        if (entry := entry_of(self.api, self.entry_id)) is None:
+            return None
+        self.entry = entry
+        note_retry(entry, self.retries)
+        return entry if entry["state"] in SETTLED else None
+
+    def wait(self, pid: int, timeout: float) -> dict[str, Any] | None:
+        """The entry once its setup has ended; as last seen (or None) when time runs out."""
+        try:
+            return wait_for("entry set up", self.poll, timeout, pid, 0.25)
+        except CheckFailedError:
+            if pid and not alive(pid):
+                raise
+            return self.entry
+
+    def retried(self) -> str:
+        return retried(self.retries)
 
 
 def diagnostics(api: Api, entry_id: str) -> dict[str, Any]:
@@ -799,21 +841,30 @@ def step_force_charge(api: Api, shared: Shared, args: argparse.Namespace) -> str
 
 def step_restarted(api: Api, shared: Shared, args: argparse.Namespace) -> str:
     """After a SIGTERM mid-action: loaded again, the action resumed."""
-    entry = wait_for(
-        "entry set up", lambda: settled(api, shared.entry_id), START_TIMEOUT, args.hass_pid, 0.25
-    )
+    _, deadline = shared.action()
+    watch = SetupWatch(api, shared.entry_id)
+    entry = watch.wait(args.hass_pid, min(START_TIMEOUT, deadline + DEADLINE_GRACE - time.time()))
     loaded = time.time() - args.started
     what = "restart (SIGTERM) mid-action"
+    if entry is None:
+        msg = f"{what}: no entry {loaded:.0f} s after start"
+        raise CheckFailedError(msg)
     if entry["state"] != "loaded":
-        raise not_loaded(shared, f"{what}, {loaded:.1f} s after start", entry)
+        raise not_loaded(shared, f"{what}, {loaded:.1f} s after start{watch.retried()}", entry)
+    if time.time() >= deadline:
+        msg = (
+            f"{what}: loaded again only {loaded:.1f} s after start{watch.retried()}, past the"
+            " action's deadline: too late to see it resumed"
+        )
+        raise CheckFailedError(msg)
     check_action_kept(api, shared)
     states = wait_for(
         "states", lambda: states_back(api, args.started), ENTITIES_TIMEOUT, args.hass_pid
     )
-    _, deadline = shared.action()
     return (
-        f"{what}: stopped in {args.stopped_in:.1f} s, loaded again {loaded:.1f} s after start,"
-        f" {len(states)} states back after {time.time() - args.started:.1f} s, action resumed"
+        f"{what}: stopped in {args.stopped_in:.1f} s, loaded again {loaded:.1f} s after"
+        f" start{watch.retried()}, {len(states)} states back after"
+        f" {time.time() - args.started:.1f} s, action resumed"
         f" ({deadline - time.time():.0f} s before its deadline)"
     )
 
@@ -824,8 +875,9 @@ def step_reload(api: Api, shared: Shared, args: argparse.Namespace, *, during: b
     api.call(
         "POST", f"/api/config/config_entries/entry/{shared.entry_id}/reload", timeout=RELOAD_TIMEOUT
     )
+    watch = SetupWatch(api, shared.entry_id)
+    entry = watch.wait(args.hass_pid, RELOAD_TIMEOUT) or {"state": "gone"}
     took = time.time() - t0
-    entry = entry_of(api, shared.entry_id) or {"state": "gone"}
     what = "reload" + (" mid-action" if during else "")
     check_loaded(shared, what, entry, during=during)
     wait_for("states", lambda: states_back(api, t0), ENTITIES_TIMEOUT, args.hass_pid)
@@ -833,7 +885,10 @@ def step_reload(api: Api, shared: Shared, args: argparse.Namespace, *, during: b
     if during:
         check_action_kept(api, shared)
     kept = ", action kept" if during else ""
-    return f"{what}: loaded again in {took:.1f} s, states back after {back:.1f} s{kept}"
+    return (
+        f"{what}: loaded again in {took:.1f} s{watch.retried()}, states back after"
+        f" {back:.1f} s{kept}"
+    )
 
 
 def step_enable(api: Api, shared: Shared, args: argparse.Namespace, *, during: bool) -> str:
@@ -880,8 +935,8 @@ def step_enable(api: Api, shared: Shared, args: argparse.Namespace, *, during: b
     kept = ", action kept" if during else ""
     return (
         f"{what}: reloaded {reload.began - t0:.1f} s later ({delay} s announced), loaded again"
-        f" {reload.ended - t0:.1f} s after enabling, {entity_id} = {value},"
-        f" states back after {back:.1f} s{kept}"
+        f" {reload.ended - t0:.1f} s after enabling{retried(reload.retries)},"
+        f" {entity_id} = {value}, states back after {back:.1f} s{kept}"
     )
 
 
@@ -930,7 +985,9 @@ def step_options(api: Api, shared: Shared, args: argparse.Namespace, *, during: 
     if during:
         check_action_kept(api, shared)
     kept = ", action kept" if during else ""
-    times = " and ".join(f"{reload.ended - t0:.1f} s" for t0, reload in done)
+    times = " and ".join(
+        f"{reload.ended - t0:.1f} s{retried(reload.retries)}" for t0, reload in done
+    )
     return f"{what}: loaded again {times} after saving, states back{kept}"
 
 
@@ -1008,12 +1065,13 @@ def step_crashed(api: Api, shared: Shared, args: argparse.Namespace) -> str:
     loaded: float | None = None
     back: float | None = None
     entry: dict[str, Any] | None = None
+    watch = SetupWatch(api, shared.entry_id)
     limit = args.started + START_TIMEOUT
     while loaded is None or back is None:
         now = time.time()
         if back is None and read_registers(shared.simulator_port) == before:
             back = now - args.started
-        if loaded is None and (entry := settled(api, shared.entry_id)) is not None:
+        if loaded is None and (entry := watch.poll()) is not None:
             loaded = now - args.started
             limit = now + REVERT_AFTER_LOADED
         if now > limit or (entry is not None and entry["state"] != "loaded"):
@@ -1023,8 +1081,9 @@ def step_crashed(api: Api, shared: Shared, args: argparse.Namespace) -> str:
             raise CheckFailedError(msg)
         time.sleep(0.25)
     what = f"start after the crash, {args.started - deadline:.1f} s past the deadline"
+    entry = entry or watch.entry
     if entry is None:
-        msg = f"{what}: no entry set up within {START_TIMEOUT:.0f} s"
+        msg = f"{what}: no entry within {START_TIMEOUT:.0f} s"
         raise CheckFailedError(msg)
     if entry["state"] != "loaded":
         raise not_loaded(shared, what, entry)
@@ -1039,7 +1098,7 @@ def step_crashed(api: Api, shared: Shared, args: argparse.Namespace) -> str:
     wait_for("states", lambda: states_back(api, args.started), ENTITIES_TIMEOUT, args.hass_pid)
     return (
         f"{what}: registers back {back:.1f} s after start ({before}), the entry loaded"
-        f" {loaded:.1f} s after start; no action shown, states back"
+        f" {loaded:.1f} s after start{watch.retried()}; no action shown, states back"
     )
 
 
