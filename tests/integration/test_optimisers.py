@@ -26,6 +26,7 @@ these tests.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ import pytest
 import yaml
 from homeassistant.const import Platform
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.template import Template
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -230,7 +232,7 @@ async def plant(
     for domain in ("input_number", "script"):
         assert await async_setup_component(hass, domain, {domain: PREDBAT_PACKAGE[domain]})
     await hass.async_block_till_done()
-    await run(hass, freezer, simulator, 10)
+    await run(hass, freezer, simulator, 60, step=10)  # every poll has read
     yield mock_config_entry
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -465,3 +467,132 @@ async def test_predbat_stops_only_what_it_runs(
     await act(hass, plant, "force_charge", power=2.0, duration={"hours": 2})
     await predbat_calls(hass, "charge_stop_service", device_id="")
     assert hass.states.get(ACTION).state == "force_charge"
+
+
+# --- EMHASS ------------------------------------------------------------------------
+
+EMHASS_CONFIG: dict[str, Any] = json.loads(
+    (DOCS / "emhass_config.json").read_text(encoding="utf-8")
+)
+EMHASS_PACKAGE = yaml.safe_load(
+    (DOCS / "sigenergy_emhass_package.yaml").read_text(encoding="utf-8")
+)
+
+EMHASS_SENSORS: dict[str, tuple[str, str]] = {
+    # configuration key: (the unit EMHASS reads it in, its device class)
+    "sensor_power_photovoltaics": ("W", "power"),
+    "sensor_power_load_no_var_loads": ("W", "power"),
+    "sensor_power_battery": ("W", "power"),
+    "sensor_battery_state_of_charge": ("%", "battery"),
+}
+"""EMHASS's sensor keys in emhass_config.json (docs/config.md: powers in W, SOC in %)."""
+
+EMHASS_SETTINGS = {
+    "load_negative": False,  # the load sensor is positive
+    "set_zero_min": True,
+    "set_use_battery": True,
+}
+
+EMHASS_RUNTIME = {
+    "soc_init",
+    "battery_nominal_energy_capacity",
+    "battery_charge_power_max",
+    "battery_discharge_power_max",
+    "battery_minimum_state_of_charge",
+    "battery_maximum_state_of_charge",
+}
+"""Runtime parameters the package passes (docs/config.md, runtime_params.json; associations.csv)."""
+
+
+@pytest.fixture
+async def emhass(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> MockConfigEntry:
+    """The integration with the EMHASS package set up next to it."""
+    for domain in ("template", "rest_command"):
+        assert await async_setup_component(hass, domain, {domain: EMHASS_PACKAGE[domain]})
+    await hass.async_block_till_done()
+    await run(hass, freezer, simulator, 60, step=10)  # every poll has read
+    return init_integration
+
+
+def test_emhass_config_keys_are_all_checked_here() -> None:
+    lists = {"sensor_replace_zero", "sensor_linear_interp"}
+    assert set(EMHASS_CONFIG) == set(EMHASS_SENSORS) | set(EMHASS_SETTINGS) | lists
+    for key, value in EMHASS_SETTINGS.items():
+        assert EMHASS_CONFIG[key] == value, key
+    # PV is zero, not missing, at night; both powers are interpolated over gaps.
+    assert EMHASS_CONFIG["sensor_replace_zero"] == [EMHASS_CONFIG["sensor_power_photovoltaics"]]
+    assert set(EMHASS_CONFIG["sensor_linear_interp"]) == {
+        EMHASS_CONFIG["sensor_power_photovoltaics"],
+        EMHASS_CONFIG["sensor_power_load_no_var_loads"],
+    }
+
+
+async def test_emhass_sensors_exist_in_w_with_emhass_signs(
+    hass: HomeAssistant,
+    emhass: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each sensor EMHASS reads, in its unit; the powers are the plant's, in W."""
+    for key, (unit, device_class) in EMHASS_SENSORS.items():
+        state = hass.states.get(EMHASS_CONFIG[key])
+        assert state is not None, f"{key}: {EMHASS_CONFIG[key]} does not exist"
+        assert state.attributes["unit_of_measurement"] == unit, key
+        assert state.attributes["device_class"] == device_class, key
+        assert float(state.state) >= 0, key  # night, the battery covering the house
+    await act(hass, emhass, "force_charge", power=3.0, duration={"hours": 1})
+    await run(hass, freezer, simulator, 10)
+    load = float(hass.states.get("sensor.sigenergy_plant_load_power").state)
+
+    def watts(key: str) -> float:
+        return float(hass.states.get(EMHASS_CONFIG[key]).state)
+
+    assert watts("sensor_power_photovoltaics") == 0  # night
+    assert watts("sensor_power_load_no_var_loads") == pytest.approx(load * 1000)
+    assert load > 0  # the house consumes: positive, as EMHASS's load_negative false says
+    # Charging: negative (EMHASS takes either sign; the plan's own is positive discharging).
+    assert watts("sensor_power_battery") == pytest.approx(-3000)
+
+
+async def test_emhass_gets_the_plants_state_of_charge_and_ratings(
+    hass: HomeAssistant,
+    emhass: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The MPC call carries soc_init as a fraction and the battery as the plant rates it.
+
+    The payload is rendered as rest_command renders it; EMHASS itself is not here.
+    """
+    assert hass.services.has_service("rest_command", "emhass_naive_mpc_optim")
+    assert hass.services.has_service("rest_command", "emhass_publish_data")
+    command = EMHASS_PACKAGE["rest_command"]["emhass_naive_mpc_optim"]
+    assert command["url"].endswith("/action/naive-mpc-optim")
+    sent = json.loads(Template(command["payload"], hass).async_render(parse_result=False))
+    assert set(sent) == EMHASS_RUNTIME
+    assert sent["soc_init"] == pytest.approx(simulator.value(247, "plant_ess_soc") / 100)
+    assert sent["battery_nominal_energy_capacity"] == pytest.approx(
+        simulator.value(247, "plant_ess_rated_energy_capacity") * 1000
+    )
+    assert sent["battery_charge_power_max"] == pytest.approx(
+        simulator.value(247, "plant_ess_rated_charging_power") * 1000
+    )
+    assert sent["battery_discharge_power_max"] == pytest.approx(
+        simulator.value(247, "plant_ess_rated_discharging_power") * 1000
+    )
+    assert sent["battery_minimum_state_of_charge"] == pytest.approx(
+        simulator.value(247, "plant_ess_discharge_cut_off_soc") / 100
+    )
+    assert sent["battery_maximum_state_of_charge"] == pytest.approx(
+        simulator.value(247, "plant_ess_charge_cut_off_soc") / 100
+    )
+    # EMHASS takes soc_init only within its bounds: below the floor it is the floor.
+    set_soc(simulator, 2.0)
+    await run(hass, freezer, simulator, 10)
+    sent = json.loads(Template(command["payload"], hass).async_render(parse_result=False))
+    assert sent["soc_init"] == sent["battery_minimum_state_of_charge"] == pytest.approx(0.05)
