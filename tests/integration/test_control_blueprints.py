@@ -238,6 +238,14 @@ def plan(hass: HomeAssistant, battery: float | str, grid: float | str, soc: floa
     hass.states.async_set(PLAN_SOC, str(soc), {"unit_of_measurement": "%"})
 
 
+async def published(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: PlantSimulator
+) -> None:
+    """The plan has stood for the blueprint's 5 seconds: it acts on it."""
+    await hass.async_block_till_done()  # the state changes seen: the 5 seconds start now
+    await run(hass, freezer, simulator, 6, step=3)
+
+
 async def follow_plan(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await automation(hass, "emhass_battery_plan.yaml", {"plant": plant_device(hass, entry)})
 
@@ -255,7 +263,9 @@ async def test_emhass_plan_charges_from_the_grid_then_self_consumption(
     await follow_plan(hass, init_integration)
     assert simulator.stats.writes == []
     plan(hass, -3000, 3400, 50)  # charging while importing: from the grid
-    await hass.async_block_till_done()
+    await run(hass, freezer, simulator, 4, step=2)
+    assert simulator.stats.writes == []  # not on half a plan: it waits for it to stand
+    await published(hass, freezer, simulator)
     assert plant_writes(simulator) == [(40032, [0, 3000]), (40031, [3]), (40029, [1])]
     assert hass.states.get(ACTION).state == "force_charge"
     end = hass.states.get(ACTION_END).state
@@ -263,7 +273,7 @@ async def test_emhass_plan_charges_from_the_grid_then_self_consumption(
     assert hass.states.get(ACTION_END).state > end
     assert len(simulator.stats.writes) == 3
     plan(hass, -2000, -500, 60)  # charging from the sun: self-consumption does it
-    await hass.async_block_till_done()
+    await published(hass, freezer, simulator)
     assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
     assert hass.states.get(ACTION).state == "none"
 
@@ -280,15 +290,16 @@ async def test_emhass_plan_exports_holds_and_stops_with_the_plan(
     await run(hass, freezer, simulator, 5)
     await follow_plan(hass, init_integration)
     plan(hass, 4000, -3500, 30)  # discharging while exporting: from the battery
-    await hass.async_block_till_done()
+    await published(hass, freezer, simulator)
     assert plant_writes(simulator) == [(40034, [0, 4000]), (40031, [6]), (40029, [1])]
     assert hass.states.get(ACTION).state == "force_discharge"
     plan(hass, 0, 900, 55)  # the battery rests while the house imports
-    await run(hass, freezer, simulator, 10)
+    await published(hass, freezer, simulator)
+    await run(hass, freezer, simulator, 5)
     assert hass.states.get(ACTION).state == "hold"
     assert simulator.value(247, "plant_ess_power") == 0.0
     plan(hass, "unavailable", "unavailable", "unavailable")  # EMHASS gone: the plant's own
-    await hass.async_block_till_done()
+    await published(hass, freezer, simulator)
     assert hass.states.get(ACTION).state == "none"
     assert simulator.value(247, "remote_ems_enable") == 0
 
@@ -306,10 +317,10 @@ async def test_emhass_plan_holds_at_the_planned_soc_within_the_rating(
     await run(hass, freezer, simulator, 5)
     await follow_plan(hass, init_integration)
     plan(hass, -20000, 20500, 40)  # to 40 %, there already
-    await hass.async_block_till_done()
+    await published(hass, freezer, simulator)
     assert hass.states.get(ACTION).state == "hold"
     plan(hass, -20000, 20500, 70)
-    await hass.async_block_till_done()
+    await published(hass, freezer, simulator)
     assert hass.states.get(ACTION).state == "force_charge"
     assert (40032, [0, 12000]) in plant_writes(simulator)  # the rated 12 kW
     assert simulator.value(247, "ess_max_charging_limit") == 12.0
