@@ -27,6 +27,7 @@ these tests.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,7 +282,7 @@ async def test_predbat_entities_exist_with_the_units_predbat_reads(
         state = hass.states.get(entity_id)
         assert state is not None, f"{key}: {entity_id} does not exist"
         value = state.attributes.get(attribute) if attribute else state.state
-        assert float(value) >= 0, (key, value)  # a number, not unknown or unavailable
+        assert math.isfinite(float(value)), (key, value)  # a number, not unknown or unavailable
         assert state.attributes.get("unit_of_measurement") in units, key
         assert state.attributes.get("device_class") == device_class, key
         if key.endswith("_today"):  # "must be incrementing": a counter that never falls
@@ -596,3 +597,10 @@ async def test_emhass_gets_the_plants_state_of_charge_and_ratings(
     await run(hass, freezer, simulator, 10)
     sent = json.loads(Template(command["payload"], hass).async_render(parse_result=False))
     assert sent["soc_init"] == sent["battery_minimum_state_of_charge"] == pytest.approx(0.05)
+    # A value the plant does not report (early-2025 firmware refuses 30083-30087) is
+    # left out, never sent as 0: EMHASS keeps its own.
+    simulator.set_value(247, "plant_ess_rated_energy_capacity", None)
+    await run(hass, freezer, simulator, 330, step=30)  # the settings poll: every 5 minutes
+    assert hass.states.get("sensor.sigenergy_plant_battery_rated_capacity").state == "unavailable"
+    sent = json.loads(Template(command["payload"], hass).async_render(parse_result=False))
+    assert set(sent) == EMHASS_RUNTIME - {"battery_nominal_energy_capacity"}
