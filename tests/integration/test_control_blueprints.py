@@ -347,3 +347,28 @@ async def test_emhass_plan_leaves_the_owners_own_action(
     )
     await run(hass, freezer, simulator, 600, step=60)
     assert hass.states.get(ACTION).state == "force_charge"
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_not_published_again_counts_as_none(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """EMHASS stopped: its last plan stays in Home Assistant, but it is not followed for ever."""
+    set_soc(simulator, 40.0)
+    plan(hass, 0, 0, 40)
+    await run(hass, freezer, simulator, 5)
+    await follow_plan(hass, init_integration)
+    plan(hass, -3000, 3400, 90)
+    await published(hass, freezer, simulator)
+    assert hass.states.get(ACTION).state == "force_charge"
+    await run(hass, freezer, simulator, 30 * 60, step=60)  # renewed: the plan is 30 minutes old
+    assert hass.states.get(ACTION).state == "force_charge"
+    plan(hass, -3000, 3400, 90)  # published again, unchanged: it counts from now
+    await run(hass, freezer, simulator, 30 * 60, step=60)
+    assert hass.states.get(ACTION).state == "force_charge"
+    await run(hass, freezer, simulator, 10 * 60, step=60)  # 40 minutes: no plan any more
+    assert hass.states.get(ACTION).state == "none"
+    assert simulator.value(247, "remote_ems_enable") == 0
