@@ -9,6 +9,7 @@ alarms the plant raises.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,9 +33,18 @@ if TYPE_CHECKING:
 
     from simulator import PlantSimulator
 
-DASHBOARD = yaml.safe_load(
-    (Path(__file__).parents[2] / "dashboards" / "sigenergy.yaml").read_text(encoding="utf-8")
-)
+DASHBOARDS = Path(__file__).parents[2] / "dashboards"
+DASHBOARD = yaml.safe_load((DASHBOARDS / "sigenergy.yaml").read_text(encoding="utf-8"))
+TRANSLATED = {
+    language: yaml.safe_load(
+        (DASHBOARDS / f"sigenergy.{language}.yaml").read_text(encoding="utf-8")
+    )
+    for language in ("de", "nl")
+}
+"""The same dashboard in German and Dutch."""
+
+TEXTS = {"name", "title", "heading", "text", "confirm_text", "content"}
+"""The keys whose values are words for the owner: they differ between the languages."""
 
 BUILT_IN_CARDS = {
     "button",
@@ -87,11 +97,32 @@ def entity_ids(node: object) -> set[str]:
     return found
 
 
-def buttons() -> dict[str, dict[str, Any]]:
+def buttons(dashboard: dict[str, Any] = DASHBOARD) -> dict[str, dict[str, Any]]:
     """The control buttons' tap actions, by the button's name."""
     return {
-        card["name"]: card["tap_action"] for card in cards(DASHBOARD) if card["type"] == "button"
+        card["name"]: card["tap_action"] for card in cards(dashboard) if card["type"] == "button"
     }
+
+
+def same_but_words(english: object, translated: object, path: str = "") -> None:
+    """The two dashboards differ in their words only; the markdown's template is the same."""
+    assert type(english) is type(translated), path
+    if isinstance(english, dict):
+        assert isinstance(translated, dict)
+        assert set(english) == set(translated), path
+        for key, value in english.items():
+            if key == "content":
+                tags = re.compile(r"{[{%].*?[}%]}", re.DOTALL)
+                assert tags.findall(value) == tags.findall(translated[key]), path
+            elif key not in TEXTS:
+                same_but_words(value, translated[key], f"{path}.{key}")
+    elif isinstance(english, list):
+        assert isinstance(translated, list)
+        assert len(english) == len(translated), path
+        for index, (one, other) in enumerate(zip(english, translated, strict=True)):
+            same_but_words(one, other, f"{path}[{index}]")
+    else:
+        assert english == translated, path
 
 
 @pytest.fixture
@@ -104,6 +135,40 @@ def platforms() -> list[Platform]:
 def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
     """The frozen clock would hold the 1 s pacing for ever; test_control_pacing checks it."""
     monkeypatch.setattr(control, "WRITE_INTERVAL", 0.0)
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATED))
+def test_translations_are_the_same_dashboard(language: str) -> None:
+    """German and Dutch: the same cards, entities and actions, in their words."""
+    translated = TRANSLATED[language]
+    same_but_words(DASHBOARD, translated)
+    for english, other in zip(cards(DASHBOARD), cards(translated), strict=True):
+        for key in {"text", "confirm_text", "content"} & set(english):
+            assert english[key] != other[key], (language, english[key])
+        tap = other.get("tap_action", {})
+        if "confirmation" in tap:  # the words say what the button does, number for number
+            assert english["tap_action"]["confirmation"]["text"] != tap["confirmation"]["text"]
+            assert numbers(tap["confirmation"]["text"]) == numbers(
+                english["tap_action"]["confirmation"]["text"]
+            )
+
+
+def numbers(text: str) -> list[str]:
+    return sorted(re.findall(r"\d+", text))
+
+
+@pytest.mark.parametrize("dashboard", [DASHBOARD, *TRANSLATED.values()], ids=["en", *TRANSLATED])
+def test_confirmations_say_what_the_buttons_do(dashboard: dict[str, Any]) -> None:
+    """Each button's question names its power, state of charge and hours."""
+    for name, tap in buttons(dashboard).items():
+        data = tap.get("data", {})
+        said = [
+            data.get("power"),
+            data.get("target_soc", data.get("floor_soc")),
+            data.get("duration", {}).get("hours"),
+        ]
+        assert numbers(tap["confirmation"]["text"]) == sorted(str(n) for n in said if n), name
+        assert tap["confirmation"]["confirm_text"], name
 
 
 def test_only_built_in_cards() -> None:
