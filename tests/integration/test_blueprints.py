@@ -35,6 +35,7 @@ BLUEPRINT_FILES = (
     "cheap_charging.yaml",
     "negative_price_export.yaml",
     "hold_while_ev_charges.yaml",
+    "emhass_battery_plan.yaml",
 )
 """Every blueprint; the control ones are run against the integration in test_control_blueprints."""
 
@@ -167,6 +168,7 @@ def test_readme_gives_each_import_address(name: str) -> None:
         ("cheap_charging.yaml", {"plant": "abc123", "price_sensor": "sensor.price"}),
         ("negative_price_export.yaml", {"price_sensor": "sensor.price"}),
         ("hold_while_ev_charges.yaml", {"plant": "abc123", "charger_power": "sensor.wallbox"}),
+        ("emhass_battery_plan.yaml", {"plant": "abc123"}),
     ],
 )
 def test_defaults_fill_every_other_input(name: str, required: dict[str, Any]) -> None:

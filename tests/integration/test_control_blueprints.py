@@ -222,3 +222,153 @@ async def test_hold_the_battery_while_the_car_charges(
     await run(hass, freezer, simulator, 130, step=10)
     assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
     assert hass.states.get(ACTION).state == "none"
+
+
+# --- emhass_battery_plan.yaml ----------------------------------------------------
+
+PLAN_BATTERY = "sensor.p_batt_forecast"
+PLAN_GRID = "sensor.p_grid_forecast"
+PLAN_SOC = "sensor.soc_batt_forecast"
+
+
+def plan(hass: HomeAssistant, battery: float | str, grid: float | str, soc: float | str) -> None:
+    """EMHASS publishes the step: battery W (+ discharging), grid W (+ importing), SOC %."""
+    hass.states.async_set(PLAN_BATTERY, str(battery), {"unit_of_measurement": "W"})
+    hass.states.async_set(PLAN_GRID, str(grid), {"unit_of_measurement": "W"})
+    hass.states.async_set(PLAN_SOC, str(soc), {"unit_of_measurement": "%"})
+
+
+async def published(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, simulator: PlantSimulator
+) -> None:
+    """The plan has stood for the blueprint's 5 seconds: it acts on it."""
+    await hass.async_block_till_done()  # the state changes seen: the 5 seconds start now
+    await run(hass, freezer, simulator, 6, step=3)
+
+
+async def follow_plan(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await automation(hass, "emhass_battery_plan.yaml", {"plant": plant_device(hass, entry)})
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_charges_from_the_grid_then_self_consumption(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    set_soc(simulator, 40.0)
+    plan(hass, 800, 0, 38)  # the battery covers the house: the plant does that itself
+    await run(hass, freezer, simulator, 5)
+    await follow_plan(hass, init_integration)
+    assert simulator.stats.writes == []
+    plan(hass, -3000, 3400, 50)  # charging while importing: from the grid
+    await run(hass, freezer, simulator, 4, step=2)
+    assert simulator.stats.writes == []  # not on half a plan: it waits for it to stand
+    await published(hass, freezer, simulator)
+    assert plant_writes(simulator) == [(40032, [0, 3000]), (40031, [3]), (40029, [1])]
+    assert hass.states.get(ACTION).state == "force_charge"
+    end = hass.states.get(ACTION_END).state
+    await run(hass, freezer, simulator, 300, step=60)  # renewed: a new end, nothing written
+    assert hass.states.get(ACTION_END).state > end
+    assert len(simulator.stats.writes) == 3
+    plan(hass, -2000, -500, 60)  # charging from the sun: self-consumption does it
+    await published(hass, freezer, simulator)
+    assert plant_writes(simulator, 3) == [(40029, [0]), (40031, [2]), (40032, [0, 12000])]
+    assert hass.states.get(ACTION).state == "none"
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_exports_holds_and_stops_with_the_plan(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    set_soc(simulator, 60.0)
+    plan(hass, 0, 0, 60)
+    await run(hass, freezer, simulator, 5)
+    await follow_plan(hass, init_integration)
+    plan(hass, 4000, -3500, 30)  # discharging while exporting: from the battery
+    await published(hass, freezer, simulator)
+    assert plant_writes(simulator) == [(40034, [0, 4000]), (40031, [6]), (40029, [1])]
+    assert hass.states.get(ACTION).state == "force_discharge"
+    plan(hass, 0, 900, 55)  # the battery rests while the house imports
+    await published(hass, freezer, simulator)
+    await run(hass, freezer, simulator, 5)
+    assert hass.states.get(ACTION).state == "hold"
+    assert simulator.value(247, "plant_ess_power") == 0.0
+    plan(hass, "unavailable", "unavailable", "unavailable")  # EMHASS gone: the plant's own
+    await published(hass, freezer, simulator)
+    assert hass.states.get(ACTION).state == "none"
+    assert simulator.value(247, "remote_ems_enable") == 0
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_holds_at_the_planned_soc_within_the_rating(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The planned SOC reached holds; a planned power above the rating is the rating."""
+    set_soc(simulator, 40.0)
+    plan(hass, 0, 0, 40)
+    await run(hass, freezer, simulator, 5)
+    await follow_plan(hass, init_integration)
+    plan(hass, -20000, 20500, 40)  # to 40 %, there already
+    await published(hass, freezer, simulator)
+    assert hass.states.get(ACTION).state == "hold"
+    plan(hass, -20000, 20500, 70)
+    await published(hass, freezer, simulator)
+    assert hass.states.get(ACTION).state == "force_charge"
+    assert (40032, [0, 12000]) in plant_writes(simulator)  # the rated 12 kW
+    assert simulator.value(247, "ess_max_charging_limit") == 12.0
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_leaves_the_owners_own_action(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Self-consumption in the plan releases only the short action the automation renews."""
+    set_soc(simulator, 40.0)
+    plan(hass, 500, 0, 38)
+    await run(hass, freezer, simulator, 5)
+    device = plant_device(hass, init_integration)
+    await follow_plan(hass, init_integration)
+    await hass.services.async_call(
+        "sigenergy_modbus",
+        "force_charge",
+        {"device_id": device, "power": 1.0, "duration": {"hours": 2}},
+        blocking=True,
+    )
+    await run(hass, freezer, simulator, 600, step=60)
+    assert hass.states.get(ACTION).state == "force_charge"
+
+
+@pytest.mark.usefixtures("blueprints")
+async def test_emhass_plan_not_published_again_counts_as_none(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: PlantSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """EMHASS stopped: its last plan stays in Home Assistant, but it is not followed for ever."""
+    set_soc(simulator, 40.0)
+    plan(hass, 0, 0, 40)
+    await run(hass, freezer, simulator, 5)
+    await follow_plan(hass, init_integration)
+    plan(hass, -3000, 3400, 90)
+    await published(hass, freezer, simulator)
+    assert hass.states.get(ACTION).state == "force_charge"
+    await run(hass, freezer, simulator, 30 * 60, step=60)  # renewed: the plan is 30 minutes old
+    assert hass.states.get(ACTION).state == "force_charge"
+    plan(hass, -3000, 3400, 90)  # published again, unchanged: it counts from now
+    await run(hass, freezer, simulator, 30 * 60, step=60)
+    assert hass.states.get(ACTION).state == "force_charge"
+    await run(hass, freezer, simulator, 10 * 60, step=60)  # 40 minutes: no plan any more
+    assert hass.states.get(ACTION).state == "none"
+    assert simulator.value(247, "remote_ems_enable") == 0
