@@ -333,6 +333,10 @@ def _flow_aborts() -> set[str]:
     configured = ("_abort_if_unique_id_configured(", "_async_abort_entries_match(")
     if any(helper in CONFIG_FLOW for helper in configured):
         reasons.add("already_configured")
+    # A discovery that sets its unique id aborts while another flow of that plant
+    # runs, unless it passes raise_on_progress=False.
+    if re.search(r"async_set_unique_id\((?![^)]*raise_on_progress=False)", CONFIG_FLOW):
+        reasons.add("already_in_progress")
     if "async_update_reload_and_abort(" in CONFIG_FLOW:
         reasons.add("reconfigure_successful")
     if "async_abort(reason=error)" in CONFIG_FLOW:  # a discovery whose identification failed
@@ -350,7 +354,7 @@ def test_config_flow_errors_exist() -> None:
 def test_config_flow_aborts_exist() -> None:
     """Every abort reason, including Home Assistant's, is under config.abort."""
     reasons = _flow_aborts()
-    assert {"already_configured", "reconfigure_successful"} <= reasons
+    assert {"already_configured", "already_in_progress", "reconfigure_successful"} <= reasons
     assert sorted(reasons - set(STRINGS["config"]["abort"])) == []
 
 
