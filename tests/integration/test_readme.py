@@ -1,4 +1,4 @@
-"""The README is the manual: its entity tables match the code, its commands exist."""
+"""The README is the manual: the entity tables it links to match the code, its commands exist."""
 
 from __future__ import annotations
 
