@@ -8,7 +8,7 @@
 * ``translations/en.json``: a copy of ``strings.json``. Home Assistant builds it
   for core integrations; a custom integration must ship it.
 
-``scripts/generate`` runs this, the README's entity tables and the snapshots
+``scripts/generate`` runs this, the entity tables (docs/ENTITIES.md) and the snapshots
 in one go; tests/integration/test_codegen.py fails when a file is stale.
 """
 

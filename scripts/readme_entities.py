@@ -1,10 +1,11 @@
-"""Generate the README's entity tables from the entity descriptions.
+"""Generate the entity tables of docs/ENTITIES.md from the entity descriptions.
 
-    python scripts/readme_entities.py          # rewrite README.md (scripts/generate does)
+    python scripts/readme_entities.py          # rewrite docs/ENTITIES.md (scripts/generate does)
     python scripts/readme_entities.py --check  # exit 1 when out of date
 
-The tables sit between ``<!-- entities:start -->`` and ``<!-- entities:end -->``;
-tests/integration/test_readme.py fails when they no longer match the code.
+The tables sit between ``<!-- entities:start -->`` and ``<!-- entities:end -->``
+(the README links to them); tests/integration/test_readme.py fails when they
+no longer match the code.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from custom_components.sigenergy_modbus.select import SELECTS  # noqa: E402
 from custom_components.sigenergy_modbus.sensor import SENSORS  # noqa: E402
 from custom_components.sigenergy_modbus.switch import SWITCHES  # noqa: E402
 
-README = ROOT / "README.md"
+TABLES = ROOT / "docs" / "ENTITIES.md"
 _MINUTE = 60
 START, END = "<!-- entities:start -->", "<!-- entities:end -->"
 ROLE_TITLES = {
@@ -138,20 +139,20 @@ def render() -> str:
 
 
 def current() -> str:
-    """The tables as they stand in the README."""
-    text = README.read_text()
+    """The tables as they stand in docs/ENTITIES.md."""
+    text = TABLES.read_text()
     return text[text.index(START) + len(START) : text.index(END)].strip("\n") + "\n"
 
 
 def main() -> int:
-    """Rewrite the README, or with --check say whether it is current."""
+    """Rewrite docs/ENTITIES.md, or with --check say whether it is current."""
     fresh = render()
     if "--check" in sys.argv:
         return 0 if current() == fresh else 1
-    text = README.read_text()
+    text = TABLES.read_text()
     head, rest = text.split(START, 1)
     _old, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{fresh}{END}{tail}")
+    TABLES.write_text(f"{head}{START}\n{fresh}{END}{tail}")
     return 0
 
 

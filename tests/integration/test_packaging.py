@@ -9,12 +9,13 @@ anything, so only these tests and scripts/release-check can see it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import re
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import homeassistant
 import pytest
@@ -287,3 +288,95 @@ def test_brand_icon() -> None:
             assert image.format == "PNG"
             assert image.size == (size, size)
             assert image.mode == "RGBA"
+
+
+# --- scripts/check_packaging.py (run by scripts/lint) -----------------------------
+
+
+def _checker():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "check_packaging", ROOT / "scripts" / "check_packaging.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _packaging() -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    workflows = {p.name: p.read_text() for p in (ROOT / ".github" / "workflows").glob("*.yml")}
+    return json.loads((ROOT / "hacs.json").read_text()), dict(_manifest()), workflows
+
+
+def test_packaging_check_passes() -> None:
+    """hacs.json, manifest.json and the workflows pass the offline check scripts/lint runs."""
+    assert _checker().problems() == []
+    hacs, manifest, _ = _packaging()
+    assert hacs["zip_release"] is True
+    assert hacs["filename"] == "sigenergy_modbus.zip"
+    assert manifest["loggers"] == ["pymodbus"]
+
+
+def _own_logger(hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]) -> None:
+    manifest["loggers"] = ["custom_components.sigenergy_modbus", "pymodbus"]
+
+
+def _organisation_owner(
+    hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]
+) -> None:
+    manifest["codeowners"] = ["sigenergy-ha"]
+
+
+def _unsorted(hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]) -> None:
+    manifest["after_dependencies"] = manifest.pop("after_dependencies")
+
+
+def _unknown_hacs_key(
+    hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]
+) -> None:
+    hacs["domains"] = ["sensor"]
+
+
+def _zip_without_filename(
+    hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]
+) -> None:
+    del hacs["filename"]
+
+
+def _no_hacs_validation(
+    hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]
+) -> None:
+    flows["validate.yml"] = flows["validate.yml"].replace("hacs/action@", "hacs/other@")
+
+
+def _release_without_zip(
+    hacs: dict[str, Any], manifest: dict[str, Any], flows: dict[str, str]
+) -> None:
+    flows["release.yml"] = flows["release.yml"].replace("files: sigenergy_modbus.zip", "")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (_own_logger, "is the integration's own"),
+        (_organisation_owner, "is no @person or @organisation/team"),
+        (_unsorted, "keys are domain, name, then alphabetical"),
+        (_unknown_hacs_key, "'domains' is no key HACS accepts"),
+        (_zip_without_filename, "a zip release needs 'filename'"),
+        (_no_hacs_validation, "HACS's validation does not run"),
+        (_release_without_zip, "does not zip and attach sigenergy_modbus.zip"),
+    ],
+)
+def test_packaging_check_refuses(change: Any, problem: str) -> None:
+    """Each rule of the check fails on the mistake it is there for."""
+    checker = _checker()
+    hacs, manifest, flows = _packaging()
+    change(hacs, manifest, flows)
+    found = (
+        checker.hacs_problems(hacs, manifest)
+        + checker.manifest_problems(manifest)
+        + checker.workflow_problems(flows, hacs)
+    )
+    assert len(found) == 1, found
+    assert problem in found[0]

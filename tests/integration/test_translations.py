@@ -1,12 +1,13 @@
 """The translations: in step with the code.
 
 strings.json is the English source; translations/en.json is its copy (made by
-scripts/generate). Another language may lag behind English, Home Assistant
-shows the English string for a key it lacks, but it never has a key English
-does not (a stale one) and keeps each string's placeholders. The entity
-descriptions, devices, exceptions, repair issues and config flow must only use
-keys strings.json has. These are plain file and import checks: no Home
-Assistant instance, no sockets.
+scripts/generate). Every other language we ship (de, nl) has every key English
+has, no other, each string with the same placeholders, none empty, and none
+left in English by mistake: Home Assistant would show the English string for a
+missing key, in the middle of a German or Dutch page. The entity descriptions,
+devices, exceptions, repair issues and config flow must only use keys
+strings.json has. These are plain file and import checks: no Home Assistant
+instance, no sockets.
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def test_no_unexpected_languages() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_language_has_every_key(language: str) -> None:
+    """Every key English has, the language has: nothing shown in English instead."""
+    english = set(_leaves(STRINGS))
+    translated = set(_leaves(_load(TRANSLATIONS / f"{language}.json")))
+    assert _dotted(english - translated) == [], "missing"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_language_has_no_stale_keys(language: str) -> None:
     """Every key of a translation is one English has: none left behind by a change."""
     english = set(_leaves(STRINGS))
@@ -118,6 +127,38 @@ def test_language_keeps_the_placeholders(language: str) -> None:
         if path in translated and _placeholders(text) != _placeholders(translated[path])
     }
     assert wrong == {}
+
+
+# Strings a language writes exactly as English does: words it has borrowed,
+# Sigenergy's own terms as owners know them, and strings that are nothing but
+# placeholders. Anything else identical to English is a string left
+# untranslated.
+SAME_AS_ENGLISH = {
+    "de": {"{name}", "Host", "Port", "Standby", "Alarm", "Alarm {alarm}"},
+    "nl": {"{name}", "Host", "Alarm", "Alarm {alarm}", "Remote EMS"},
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_is_translated(language: str) -> None:
+    """No string is English copied over, but for the few that are the same in the language."""
+    english = _leaves(STRINGS)
+    translated = _leaves(_load(TRANSLATIONS / f"{language}.json"))
+    same = {
+        ".".join(path): text
+        for path, text in translated.items()
+        if english.get(path) == text and text not in SAME_AS_ENGLISH[language]
+    }
+    assert same == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_same_as_english_list_is_used(language: str) -> None:
+    """Each allowed exception occurs: the list does not grow stale."""
+    english = _leaves(STRINGS)
+    translated = _leaves(_load(TRANSLATIONS / f"{language}.json"))
+    used = {text for path, text in translated.items() if english.get(path) == text}
+    assert sorted(SAME_AS_ENGLISH[language] - used) == []
 
 
 def test_english_values_are_non_empty_strings() -> None:
@@ -334,6 +375,10 @@ def _flow_aborts() -> set[str]:
     configured = ("_abort_if_unique_id_configured(", "_async_abort_entries_match(")
     if any(helper in CONFIG_FLOW for helper in configured):
         reasons.add("already_configured")
+    # A discovery that sets its unique id aborts while another flow of that plant
+    # runs, unless it passes raise_on_progress=False.
+    if re.search(r"async_set_unique_id\((?![^)]*raise_on_progress=False)", CONFIG_FLOW):
+        reasons.add("already_in_progress")
     if "async_update_reload_and_abort(" in CONFIG_FLOW:
         reasons.add("reconfigure_successful")
     if "async_abort(reason=error)" in CONFIG_FLOW:  # a discovery whose identification failed
@@ -351,7 +396,7 @@ def test_config_flow_errors_exist() -> None:
 def test_config_flow_aborts_exist() -> None:
     """Every abort reason, including Home Assistant's, is under config.abort."""
     reasons = _flow_aborts()
-    assert {"already_configured", "reconfigure_successful"} <= reasons
+    assert {"already_configured", "already_in_progress", "reconfigure_successful"} <= reasons
     assert sorted(reasons - set(STRINGS["config"]["abort"])) == []
 
 
