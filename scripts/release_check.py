@@ -81,9 +81,11 @@ REVERT_AFTER_LOADED = 15.0
 """After a start past the deadline: how long after the entry is loaded the revert may take."""
 PAST_DEADLINE = 1.0
 """A start after a crash comes this long after the action's deadline."""
-MID_ACTION_NEEDS = {"reload": 20.0, "enable": 55.0, "options": 30.0}
+MID_ACTION_NEEDS = {"reload": 20.0, "enable": 55.0}
 """Seconds a step run during the action needs before its deadline (enable: 30 s of them
 Home Assistant's own delay); one that has less waits until after the deadline."""
+READ_ONLY_REVERT_TIMEOUT = 30.0
+"""Read-only switched on during an action: the registers back within this, not at the deadline."""
 MODBUS_TIMEOUT = 5.0
 WS_TIMEOUT = 30.0
 
@@ -959,16 +961,25 @@ async def save_options(api: Api, ws: Websocket, entry_id: str, *, read_only: boo
 
 
 def step_options(api: Api, shared: Shared, args: argparse.Namespace, *, during: bool) -> str:
-    """Read-only mode on, then off again (the options flow): each change reloads the entry."""
+    """Read-only mode on, then off again (the options flow): each change reloads the entry.
 
-    async def change() -> list[tuple[float, Reload]]:
+    During an action, read-only on first undoes the action (it undoes the owner's
+    own action: no surprise write), then refuses writes: the registers are back
+    within seconds of saving, not at the deadline, and no action is shown.
+    """
+
+    async def change() -> list[tuple[float, Reload, float | None]]:
         done = []
         async with Websocket.connect(api) as ws:
             await ws.call("config_entries/subscribe")
             for read_only in (True, False):
                 t0 = time.time()
-                done.append((t0, await save_options(api, ws, shared.entry_id, read_only=read_only)))
-                if done[-1][1].entry["state"] != "loaded":
+                reload = await save_options(api, ws, shared.entry_id, read_only=read_only)
+                back = None
+                if during and read_only:
+                    back = await asyncio.to_thread(registers_back, shared, t0, args.hass_pid)
+                done.append((t0, reload, back))
+                if reload.entry["state"] != "loaded":
                     break
                 saved = await asyncio.to_thread(diagnostics, api, shared.entry_id)
                 if saved["entry"]["options"].get("read_only") is not read_only:
@@ -978,23 +989,46 @@ def step_options(api: Api, shared: Shared, args: argparse.Namespace, *, during: 
 
     what = "options (read-only on, then off)" + (" mid-action" if during else "")
     done = asyncio.run(change())
-    for read_only, (_, reload) in zip((True, False), done, strict=False):
+    for read_only, (_, reload, _) in zip((True, False), done, strict=False):
         check_loaded(shared, f"{what}, read-only {read_only}", reload.entry, during=during)
     last = done[-1][1]
     wait_for("states", lambda: states_back(api, last.began), ENTITIES_TIMEOUT, args.hass_pid)
-    if during:
-        check_action_kept(api, shared)
-    kept = ", action kept" if during else ""
     times = " and ".join(
-        f"{reload.ended - t0:.1f} s{retried(reload.retries)}" for t0, reload in done
+        f"{reload.ended - t0:.1f} s{retried(reload.retries)}" for t0, reload, _ in done
     )
-    return f"{what}: loaded again {times} after saving, states back{kept}"
+    undone = ""
+    if during:
+        check_no_action(api, shared, args.hass_pid)
+        _, deadline = shared.action()
+        back = done[0][2]
+        undone = (
+            f"; read-only on undid the action first: registers back {back:.1f} s after saving"
+            f" ({deadline - done[0][0] - back:.0f} s before its deadline), no action shown"
+        )
+    return f"{what}: loaded again {times} after saving, states back{undone}"
+
+
+def registers_back(shared: Shared, since: float, pid: int) -> float:
+    """Seconds after ``since`` until the plant holds what it held before the action."""
+    before, deadline = shared.action()
+    wait_for(
+        "the registers back",
+        lambda: read_registers(shared.simulator_port) == before,
+        min(READ_ONLY_REVERT_TIMEOUT, deadline - time.time()),
+        pid,
+        0.2,
+    )
+    return time.time() - since
+
+
+def step_read_only(api: Api, shared: Shared, args: argparse.Namespace) -> str:
+    """Read-only switched on during an action (issue 19): the action undone first."""
+    return step_options(api, shared, args, during=True)
 
 
 STEPS: dict[str, Callable[..., str]] = {
     "reload": step_reload,
     "enable": step_enable,
-    "options": step_options,
 }
 
 
@@ -1108,6 +1142,7 @@ LIFECYCLE: dict[str, Callable[[Api, Shared, argparse.Namespace], str | Iterator[
     "mid-action": step_mid_action,
     "deadline": step_deadline,
     "deferred": step_deferred,
+    "read-only": step_read_only,
     "past-deadline": step_past_deadline,
     "crashed": step_crashed,
 }
